@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "gatewayhost",
+    products: [
+        .executable(name: "gatewayhost", targets: ["GatewayHost"]),
+        // The Swift plugin template, built as .build/<config>/libExampleSwiftPolicy.so.
+        .library(name: "ExampleSwiftPolicy", type: .dynamic, targets: ["ExampleSwiftPolicy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // The plugin ABI: a header only. The one thing a plugin author needs.
+        .target(name: "PolicyABI", path: "Sources/PolicyABI"),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .executableTarget(
+            name: "GatewayHost",
+            dependencies: [
+                "PolicyABI", "CCurl", "CYAML",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // Swift plugin template: depends on the C ABI only, never on the host.
+        .target(name: "ExampleSwiftPolicy", dependencies: ["PolicyABI"], path: "Plugins/ExampleSwiftPolicy"),
+        .testTarget(
+            name: "GatewayHostTests",
+            dependencies: ["GatewayHost", "PolicyABI"],
+            resources: [.copy("Fixtures")]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef GW_CYAML_SHIM_H
+#define GW_CYAML_SHIM_H
+#include <yaml.h>
+#endif
