@@ -14,4 +14,11 @@ static inline CURLcode gw_easy_setopt_header_cb(CURL *h, curl_write_callback cb)
 static inline CURLcode gw_easy_getinfo_long(CURL *h, CURLINFO info, long *out) { return curl_easy_getinfo(h, info, out); }
 static inline CURLcode gw_easy_getinfo_ptr(CURL *h, CURLINFO info, void **out) { return curl_easy_getinfo(h, info, out); }
 static inline CURLMcode gw_multi_setopt_long(CURLM *m, CURLMoption opt, long v) { return curl_multi_setopt(m, opt, v); }
+/* Upstream client (Sources/GatewayHost/Upstream): curl_share_setopt is variadic too. */
+static inline CURLSHcode gw_share_setopt_lock_data(CURLSH *s, CURLSHoption opt, curl_lock_data v) { return curl_share_setopt(s, opt, v); }
+static inline CURLSHcode gw_share_setopt_ptr(CURLSH *s, CURLSHoption opt, void *v) { return curl_share_setopt(s, opt, v); }
+static inline CURLSHcode gw_share_setopt_lock_cb(CURLSH *s, curl_lock_function cb) { return curl_share_setopt(s, CURLSHOPT_LOCKFUNC, cb); }
+static inline CURLSHcode gw_share_setopt_unlock_cb(CURLSH *s, curl_unlock_function cb) { return curl_share_setopt(s, CURLSHOPT_UNLOCKFUNC, cb); }
+/* CURLPAUSE_CONT is a macro expression Swift does not import. Must be called on the thread driving the multi. */
+static inline CURLcode gw_easy_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
 #endif

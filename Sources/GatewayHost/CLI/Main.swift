@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+
+/// Process entry. ArgumentParser reports usage errors with exit code 64; the CLI contract here is
+/// 0 = success, 1 = invalid config or plugin (or a failed check), 2 = usage error.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try GatewayCommand.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = GatewayCommand.exitCode(for: error)
+            let message = GatewayCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// `gatewayhost`: runs the gateway (the default subcommand) or one of the tools.
+struct GatewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatewayhost",
+        abstract: "An OpenAI-compatible LLM API gateway whose policies are plugins.",
+        version: GatewayVersion.current,
+        subcommands: [ServeCommand.self, ValidateCommand.self, PluginsCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}
+
+enum GatewayVersion {
+    static let current = "0.1.0"
+}
+
+/// Writes one line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `gatewayhost [serve] [--config FILE] [--listen HOST:PORT] [--plugins-dir DIR]`
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the gateway (the default when no subcommand is given).")
+
+    @Option(name: .long, help: "policy-config.yaml to run; without it a built-in config (echo provider, no key).")
+    var config: String?
+
+    @Option(name: .long, help: "Listen address HOST:PORT, overriding gateway.listen.")
+    var listen: String?
+
+    @Option(name: .customLong("plugins-dir"), help: "Folder of policy plugins, overriding gateway.plugins_dir.")
+    var pluginsDir: String?
+
+    func validate() throws {
+        if let listen, ListenAddress.parse(listen) == nil {
+            throw ValidationError("--listen expects HOST:PORT (for example 127.0.0.1:8080), got '\(listen)'")
+        }
+    }
+
+    func run() async throws {
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigSource.load(path: config, listen: listen, pluginsDir: pluginsDir)
+        } catch {
+            printError("gatewayhost: invalid configuration:\n\(error)")
+            throw ExitCode(1)
+        }
+        LogSetup.bootstrap(level: loaded.config.gateway.logLevel)
+        let logger = Logger(label: "gatewayhost")
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        let runtime: GatewayRuntime
+        do {
+            runtime = try GatewayRuntime(config: loaded.config, logger: logger)
+        } catch {
+            printError("gatewayhost: cannot start:\n\(error)")
+            throw ExitCode(1)
+        }
+        try await GatewayServer(runtime: runtime, logger: logger).run()
+    }
+}
+
+/// Where the config comes from: a file, or the built-in default; plus command-line overrides.
+enum ConfigSource {
+    static func load(path: String?, listen: String?, pluginsDir: String?) throws -> LoadedConfig {
+        var loaded: LoadedConfig
+        if let path {
+            loaded = try ConfigLoader.load(path: path)
+        } else {
+            loaded = try ConfigLoader.parse(
+                text: BuiltinConfig.yaml, file: "<built-in config>",
+                baseDirectory: FileManager.default.currentDirectoryPath,
+                environment: ProcessInfo.processInfo.environment)
+        }
+        if let listen, let address = ListenAddress.parse(listen) {
+            loaded.config.gateway.listenHost = address.host
+            loaded.config.gateway.listenPort = address.port
+        }
+        if let pluginsDir {
+            let absolute = Paths.resolve(pluginsDir, against: FileManager.default.currentDirectoryPath)
+            loaded.config.gateway.pluginsDir = absolute
+            for (name, var settings) in loaded.config.policies where settings.pluginFile.hasPrefix("/") {
+                // Default plugin files follow the overridden folder; explicit absolute files stay put.
+                if (settings.pluginFile as NSString).lastPathComponent == name + ".so" {
+                    settings.pluginFile = (absolute as NSString).appendingPathComponent(name + ".so")
+                    loaded.config.policies[name] = settings
+                }
+            }
+        }
+        return loaded
+    }
+}
+
+/// `HOST:PORT` or `[V6]:PORT`.
+enum ListenAddress {
+    static func parse(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty else {
+            return nil
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}

@@ -1,0 +1,438 @@
+import Logging
+import PolicyABI
+import Synchronization
+
+/// The policy chain working on one exchange: runs each phase's hooks in chain order on the policy
+/// executor, applies verdicts, and guarantees that every successful `exchange_begin` gets exactly one
+/// `exchange_end`.
+final class ChainRun: Sendable {
+    let chain: PolicyChain
+    let exchange: Exchange
+
+    /// Per-policy state for this exchange.
+    struct Slot: Sendable {
+        /// The plugin's per-exchange pointer, when its exchange_begin succeeded.
+        var pluginExchange: PluginPointer = PluginPointer(nil)
+        var begun = false
+        var ended = false
+        /// A hook overran its deadline and may still be running: no further hooks for this policy, and
+        /// its exchange_end waits until that hook returns.
+        var abandoned = false
+        /// The abandoned hook has not returned yet: exchange_end must wait for it.
+        var stuck = false
+    }
+
+    private struct Slots: Sendable {
+        var list: [Slot]
+        /// Set by `end`: the reason every owed exchange_end is called with.
+        var endReason: pab_end_reason?
+    }
+
+    private let slots: Mutex<Slots>
+
+    init(chain: PolicyChain, exchange: Exchange) {
+        self.chain = chain
+        self.exchange = exchange
+        self.slots = Mutex(Slots(list: Array(repeating: Slot(), count: chain.policies.count)))
+    }
+
+    // MARK: - phases
+
+    /// Runs exchange_begin and on_request of every policy, in chain order.
+    func request(_ body: PhaseBody) async -> PhaseResult {
+        await runPhase(.request, body: body) { policy, call, slot in
+            guard let hook = policy.descriptor.on_request else { return nil }
+            var request = pab_request()
+            request.struct_size = UInt32(MemoryLayout<pab_request>.size)
+            request.api = self.exchange.api == .chatCompletions ? PAB_API_CHAT_COMPLETIONS : PAB_API_RESPONSES
+            request.stream = self.exchange.stream ? 1 : 0
+            return Self.withViews(
+                call, "POST", self.exchange.route, self.exchange.requestHeader("content-type") ?? "application/json"
+            ) { method, path, contentType in
+                request.method = method
+                request.path = path
+                request.content_type = contentType
+                return call.body!.bytes.withUnsafeBufferPointer { bytes in
+                    request.body = pab_view(ptr: bytes.baseAddress, len: bytes.count)
+                    return hook(policy.instance, slot, call.opaque, &request)
+                }
+            }
+        }
+    }
+
+    /// Runs on_response of every policy on a non-streamed answer (or a whole buffered stream).
+    func response(_ body: PhaseBody, status: Int, contentType: String) async -> PhaseResult {
+        await runPhase(.response, body: body) { policy, call, slot in
+            guard let hook = policy.descriptor.on_response else { return nil }
+            var response = pab_response()
+            response.struct_size = UInt32(MemoryLayout<pab_response>.size)
+            response.http_status = UInt32(status)
+            return Self.withViews(call, contentType, "", "") { contentTypeView, _, _ in
+                response.content_type = contentTypeView
+                return call.body!.bytes.withUnsafeBufferPointer { bytes in
+                    response.body = pab_view(ptr: bytes.baseAddress, len: bytes.count)
+                    return hook(policy.instance, slot, call.opaque, &response)
+                }
+            }
+        }
+    }
+
+    /// Runs on_stream_chunk of every subscribed policy on one complete SSE event.
+    func streamEvent(_ data: PhaseBody, event: String?, index: UInt64) async -> PhaseResult {
+        await runPhase(.streamChunk, body: data) { policy, call, slot in
+            guard let hook = policy.descriptor.on_stream_chunk else { return nil }
+            var chunk = pab_stream_chunk()
+            chunk.struct_size = UInt32(MemoryLayout<pab_stream_chunk>.size)
+            chunk.index = index
+            return Self.withViews(call, event ?? "", "", "") { eventView, _, _ in
+                chunk.event = eventView
+                return call.body!.bytes.withUnsafeBufferPointer { bytes in
+                    chunk.data = pab_view(ptr: bytes.baseAddress, len: bytes.count)
+                    return hook(policy.instance, slot, call.opaque, &chunk)
+                }
+            }
+        }
+    }
+
+    /// Runs on_stream_end of every subscribed policy once the stream stopped, for whatever reason.
+    func streamEnd(reason: pab_end_reason, events: UInt64, bytes: UInt64) async -> PhaseResult {
+        await runPhase(.streamEnd, body: nil) { policy, call, slot in
+            guard let hook = policy.descriptor.on_stream_end else { return nil }
+            var end = pab_stream_end()
+            end.struct_size = UInt32(MemoryLayout<pab_stream_end>.size)
+            end.reason = reason
+            end.events_seen = events
+            end.bytes_seen = bytes
+            return hook(policy.instance, slot, call.opaque, &end)
+        }
+    }
+
+    /// Calls exchange_end on every policy whose exchange_begin succeeded. Idempotent: the first call wins.
+    func end(_ reason: pab_end_reason, status: Int) async {
+        let first = slots.withLock { s -> Bool in
+            guard s.endReason == nil else { return false }
+            s.endReason = reason
+            return true
+        }
+        guard first else { return }
+        let latency = Int((MonotonicClock.nanos() &- exchange.startNanos) / 1_000_000)
+        exchange.state.withLock {
+            $0.status = status
+            $0.latencyMs = latency
+        }
+        var due: [(Int, PluginPointer)] = []
+        slots.withLock { s in
+            // An abandoned policy's end is paid by its stuck hook when it returns (finishAbandoned).
+            for index in s.list.indices where s.list[index].begun && !s.list[index].ended && !s.list[index].stuck {
+                s.list[index].ended = true
+                due.append((index, s.list[index].pluginExchange))
+            }
+        }
+        guard !due.isEmpty else { return }
+        let dueNow = due
+        let policies = chain.policies
+        let exchange = exchange
+        let deadline = MonotonicClock.nanos() &+ dueNow.reduce(0) { $0 &+ policies[$1.0].timeoutNanos } &+ 50_000_000
+        _ = await chain.executor.run(deadlineNanos: deadline) {
+            for (index, pluginExchange) in dueNow {
+                Self.callEnd(policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason)
+            }
+            return true
+        }
+    }
+
+    private static func callEnd(
+        _ policy: PolicyInstance, exchange: Exchange, pluginExchange: OpaquePointer?, reason: pab_end_reason
+    ) {
+        guard let hook = policy.descriptor.exchange_end else { return }
+        let call = HookCall(exchange: exchange, policy: policy, phase: .end, body: nil)
+        policy.serialized { hook(policy.instance, pluginExchange, call.opaque, reason) }
+    }
+
+    // MARK: - the phase engine
+
+    /// Invokes one policy's hook for the phase; nil when the policy does not subscribe to it.
+    typealias Invoke = @Sendable (PolicyInstance, HookCall, OpaquePointer?) -> pab_verdict?
+
+    /// Progress of a phase shared between the job running hooks and the task waiting for it.
+    private final class Progress: Sendable {
+        struct State: Sendable {
+            var index: Int
+            var body: PhaseBody?
+            var changed = false
+            var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
+            var current: HookCall?
+            var abandoned = false
+            /// The job has returned; a late deadline must not mark anything stuck.
+            var finished = false
+        }
+        let state: Mutex<State>
+        init(index: Int, body: PhaseBody?) { state = Mutex(State(index: index, body: body)) }
+    }
+
+    private func runPhase(_ phase: HookPhase, body: PhaseBody?, invoke: @escaping Invoke) async -> PhaseResult {
+        var start = 0
+        var body = body
+        var changed = false
+        var inserted: [(item: UInt32, part: UInt32, text: String)] = []
+        let policies = chain.policies
+        while start < policies.count {
+            let from = start
+            let progress = Progress(index: start, body: body)
+            let budget = policies[start...].reduce(UInt64(0)) { $0 &+ $1.timeoutNanos &* 2 } &+ 20_000_000
+            let outcome = await chain.executor.run(deadlineNanos: MonotonicClock.nanos() &+ budget) {
+                self.runHooks(phase, from: from, progress: progress, invoke: invoke)
+            }
+            if var result = outcome {
+                result.changed = result.changed || changed
+                result.insertedDeltas = inserted + result.insertedDeltas
+                return result
+            }
+            // The job overran: abandon the hook it is stuck in, and carry on from the next policy.
+            // Marked under the progress lock, so the job either sees `abandoned` after its hook returns (and
+            // then finds the slot already marked stuck) or had not started that hook at all.
+            let (stuckIndex, stuckBody, stuckChanged, stuckInserted, stuckCall) = progress.state.withLock { s in
+                s.abandoned = true
+                let index = s.index
+                let finished = s.finished
+                slots.withLock {
+                    $0.list[index].abandoned = true
+                    $0.list[index].stuck = !finished
+                }
+                return (s.index, s.body, s.changed, s.insertedDeltas, s.current)
+            }
+            stuckCall?.expired.store(true, ordering: .releasing)
+            let policy = policies[stuckIndex]
+            body = stuckBody
+            changed = changed || stuckChanged
+            inserted += stuckInserted
+            let decision = fail(policy, phase: phase, reason: "timeout: the hook did not return within its budget")
+            if decision != .proceed {
+                return PhaseResult(decision: decision, body: body, insertedDeltas: inserted, changed: changed)
+            }
+            start = stuckIndex + 1
+        }
+        return PhaseResult(decision: .proceed, body: body, insertedDeltas: inserted, changed: changed)
+    }
+
+    /// The job body: runs hooks from `start` on, in order, on a policy thread. When the waiting side gave
+    /// up on this job meanwhile, the policy it blamed is released here (its owed exchange_end paid).
+    private func runHooks(_ phase: HookPhase, from start: Int, progress: Progress, invoke: Invoke) -> PhaseResult {
+        let result = runHooksInOrder(phase, from: start, progress: progress, invoke: invoke)
+        let blamed = progress.state.withLock { s -> Int? in
+            s.finished = true
+            return s.abandoned ? s.index : nil
+        }
+        if let blamed { _ = finishAbandoned(index: blamed) }
+        return result
+    }
+
+    private func runHooksInOrder(_ phase: HookPhase, from start: Int, progress: Progress, invoke: Invoke)
+        -> PhaseResult
+    {
+        let policies = chain.policies
+        var body = progress.state.withLock { $0.body }
+        for index in start..<policies.count {
+            let policy = policies[index]
+            let slot = slots.withLock { $0.list[index] }
+            if slot.abandoned { continue }
+
+            // exchange_begin runs just before the policy's first hook, in chain order.
+            var pluginExchange = slot.pluginExchange.raw
+            if phase == .request, let begin = policy.descriptor.exchange_begin {
+                let call = HookCall(exchange: exchange, policy: policy, phase: .begin, body: body)
+                guard claim(progress, index: index, call: call) else { return abandonedResult() }
+                var created: OpaquePointer?
+                let rc = policy.serialized { begin(policy.instance, call.opaque, &created) }
+                if rc == PAB_OK {
+                    pluginExchange = created
+                    slots.withLock {
+                        $0.list[index].begun = true
+                        $0.list[index].pluginExchange = PluginPointer(created)
+                    }
+                }
+                if progress.state.withLock({ $0.abandoned }) { return abandonedResult() }
+                if rc != PAB_OK {
+                    let decision = fail(policy, phase: .begin, reason: "exchange_begin returned \(rc)")
+                    if decision != .proceed { return result(decision, progress: progress, body: body) }
+                    slots.withLock { $0.list[index].abandoned = true }  // never call hooks without their state
+                    continue
+                }
+            }
+
+            let call = HookCall(exchange: exchange, policy: policy, phase: phase, body: body)
+            guard claim(progress, index: index, call: call) else { return abandonedResult() }
+            guard let verdict = policy.serialized({ invoke(policy, call, pluginExchange) }) else { continue }
+            if progress.state.withLock({ $0.abandoned }) { return abandonedResult() }
+
+            let overran = MonotonicClock.nanos() > call.deadlineNanos
+            switch interpret(verdict, call: call, overran: overran) {
+            case .allow:
+                record(policy, phase, "allow")
+            case .drop:
+                record(policy, phase, "drop")
+                progress.state.withLock { $0.insertedDeltas += call.insertedDeltas }
+                return result(.proceed, progress: progress, body: body, dropped: true)
+            case .mutate(let newBody):
+                record(policy, phase, "mutate")
+                body = newBody
+                progress.state.withLock {
+                    $0.body = newBody
+                    $0.changed = true
+                }
+            case .deny(let payload):
+                record(policy, phase, "deny")
+                return result(.deny(policy: policy.name, payload: payload), progress: progress, body: body)
+            case .error(let reason):
+                let decision = fail(policy, phase: phase, reason: reason)
+                if decision != .proceed { return result(decision, progress: progress, body: body) }
+            }
+            if !call.insertedDeltas.isEmpty {
+                progress.state.withLock { $0.insertedDeltas += call.insertedDeltas }
+            }
+        }
+        return result(.proceed, progress: progress, body: body)
+    }
+
+    private func result(_ decision: ChainDecision, progress: Progress, body: PhaseBody?, dropped: Bool = false)
+        -> PhaseResult
+    {
+        progress.state.withLock { s in
+            PhaseResult(
+                decision: decision, body: body, dropped: dropped, insertedDeltas: s.insertedDeltas, changed: s.changed)
+        }
+    }
+
+    /// Records that the job is about to run policy `index`'s hook; false when the waiting side has
+    /// abandoned this job (then another job carries on and this one must stop).
+    private func claim(_ progress: Progress, index: Int, call: HookCall) -> Bool {
+        progress.state.withLock { s in
+            guard !s.abandoned else { return false }
+            s.index = index
+            s.current = call
+            return true
+        }
+    }
+
+    private func abandonedResult() -> PhaseResult { PhaseResult(decision: .proceed, body: nil) }
+
+    /// The stuck hook finally returned after its phase moved on. If the exchange already ended, pay the
+    /// exchange_end this policy owes now (no other hook of it will run again for this exchange).
+    private func finishAbandoned(index: Int) -> PhaseResult {
+        let owed: (pab_end_reason, OpaquePointer?)? = slots.withLock { s in
+            s.list[index].stuck = false
+            guard let reason = s.endReason, s.list[index].begun, !s.list[index].ended else { return nil }
+            s.list[index].ended = true
+            return (reason, s.list[index].pluginExchange.raw)
+        }
+        if let (reason, pluginExchange) = owed {
+            Self.callEnd(chain.policies[index], exchange: exchange, pluginExchange: pluginExchange, reason: reason)
+        }
+        return abandonedResult()
+    }
+
+    // MARK: - verdicts
+
+    private enum Interpretation {
+        case allow
+        case drop
+        case mutate(PhaseBody)
+        case deny(DenyPayload)
+        case error(String)
+    }
+
+    private func interpret(_ verdict: pab_verdict, call: HookCall, overran: Bool) -> Interpretation {
+        let budgetMs = call.policy.timeoutNanos / 1_000_000
+        if overran { return .error("timeout: the hook returned after its \(budgetMs) ms budget; its verdict was discarded") }
+        switch verdict {
+        case PAB_VERDICT_ALLOW:
+            return .allow
+        case PAB_VERDICT_DENY:
+            guard var payload = call.deny else { return .error("DENY verdict without a deny() payload") }
+            if payload.status == 0 { payload.status = 409 }
+            if payload.code.isEmpty { payload.code = call.phase.isResponseSide ? "output_blocked" : "input_blocked" }
+            if payload.message.isEmpty { payload.message = "Blocked by policy '\(call.policy.name)'" }
+            return .deny(payload)
+        case PAB_VERDICT_MUTATE:
+            if let misuse = call.misuse { return .error("MUTATE after \(misuse)") }
+            guard call.mayMutate else {
+                return .error("MUTATE verdict without the \(call.phase.isResponseSide ? "PAB_CAP_MUTATES_RESPONSE" : "PAB_CAP_MUTATES_REQUEST") capability")
+            }
+            return applyMutation(call)
+        case PAB_VERDICT_DROP:
+            guard call.phase == .streamChunk else { return .error("DROP verdict outside on_stream_chunk") }
+            guard call.policy.has(UInt64(PAB_CAP_MUTATES_RESPONSE)) else {
+                return .error("DROP verdict without the PAB_CAP_MUTATES_RESPONSE capability")
+            }
+            return .drop
+        case PAB_VERDICT_ERROR:
+            return .error("plugin error: \(call.errorMessage ?? "(no message given with set_error)")")
+        default:
+            return .error("unknown verdict \(verdict)")
+        }
+    }
+
+    private func applyMutation(_ call: HookCall) -> Interpretation {
+        guard let body = call.body else { return .error("MUTATE verdict in a phase without a body") }
+        let newBytes: [UInt8]
+        if let replacement = call.replacementBody {
+            newBytes = replacement
+        } else if !call.segmentEdits.isEmpty {
+            let segments = body.segments
+            let edits = call.segmentEdits.map { (range: segments[$0.key].valueRange, newText: $0.value) }
+            newBytes = splice(source: body.bytes, replacements: edits)
+        } else {
+            return .error("MUTATE verdict without a change (call replace_body or replace_segment_text first)")
+        }
+        let next = PhaseBody(bytes: newBytes, segmentPhase: body.segmentPhase)
+        if call.phase == .request {
+            guard let document = next.document, document.root.kind == .object else {
+                return .error("MUTATE produced a request body that is not a JSON object")
+            }
+        }
+        return .mutate(next)
+    }
+
+    private func record(_ policy: PolicyInstance, _ phase: HookPhase, _ verdict: String) {
+        // Every event of a long stream would flood the audit record: keep only what is not a plain allow.
+        if phase == .streamChunk && verdict == "allow" { return }
+        exchange.record(.init(policy: policy.name, hook: phase.rawValue, verdict: verdict))
+    }
+
+    /// Applies the policy's fail mode to a plugin failure and counts it.
+    private func fail(_ policy: PolicyInstance, phase: HookPhase, reason: String) -> ChainDecision {
+        policy.errorCount.add(1, ordering: .relaxed)
+        var logger = chain.logger
+        logger[metadataKey: "request_id"] = .string(exchange.requestID)
+        logger[metadataKey: "policy"] = .string(policy.name)
+        logger[metadataKey: "hook"] = .string(phase.rawValue)
+        switch policy.failMode {
+        case .failClosed:
+            record(policy, phase, "error")
+            logger.error("policy failed (fail_closed, exchange refused): \(reason)")
+            return .failure(policy: policy.name, reason: reason)
+        case .failOpen:
+            record(policy, phase, "error_fail_open")
+            policy.failOpenCount.add(1, ordering: .relaxed)
+            logger.warning("policy failed (fail_open, exchange continues): \(reason)")
+            return .proceed
+        }
+    }
+
+    /// Hands three strings to a hook as views that live as long as the closure runs.
+    private static func withViews<T>(
+        _ call: HookCall, _ a: String, _ b: String, _ c: String, _ body: (pab_view, pab_view, pab_view) -> T
+    ) -> T {
+        let (pa, la) = call.arena.view(of: a)
+        let (pb, lb) = call.arena.view(of: b)
+        let (pc, lc) = call.arena.view(of: c)
+        return body(pab_view(ptr: pa, len: la), pab_view(ptr: pb, len: lb), pab_view(ptr: pc, len: lc))
+    }
+}
+
+/// A plugin-owned pointer held by the host. The host never dereferences it, only hands it back to the
+/// plugin, which owns its thread-safety; that is what makes storing it across tasks sound.
+struct PluginPointer: @unchecked Sendable {
+    let raw: OpaquePointer?
+    init(_ raw: OpaquePointer?) { self.raw = raw }
+}

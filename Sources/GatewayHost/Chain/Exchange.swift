@@ -1,0 +1,101 @@
+import Synchronization
+
+/// One client request/response pair as the policy chain sees it: the attributes plugins can read, the
+/// tags they share along the chain, and the verdicts recorded for the audit log.
+///
+/// Hooks of one exchange run one after another, but a hook abandoned after its deadline may still call
+/// the host while the next one runs, so the mutable part sits behind a mutex (uncontended in practice).
+final class Exchange: Sendable {
+    static let maxTags = 256
+    static let maxTagValueBytes = 4096
+
+    let requestID: String
+    let route: String
+    let api: WireAPI
+    let clientID: String
+    let clientIP: String
+    let stream: Bool
+    let packName: String
+    let packVersion: String
+    /// Monotonic arrival time, for latency.
+    let startNanos: UInt64
+    /// The client's request headers, names lowercased. Immutable: header edits are recorded separately.
+    let requestHeaders: [(name: String, value: String)]
+
+    struct Verdict: Sendable, Equatable {
+        let policy: String
+        let hook: String
+        let verdict: String
+    }
+
+    struct State: Sendable {
+        var model: String
+        var targetID: String?
+        var status: Int?
+        var latencyMs: Int?
+        var usageJSON: String?
+        var tagKeys: [String] = []
+        var tagValues: [String: String] = [:]
+        var verdicts: [Verdict] = []
+        /// Headers plugins set for the client's response (name lowercased → value).
+        var responseHeaders: [(name: String, value: String)] = []
+        /// Headers plugins set on the upstream request.
+        var upstreamHeaders: [(name: String, value: String)] = []
+    }
+
+    let state: Mutex<State>
+
+    init(
+        requestID: String, route: String, api: WireAPI, model: String, clientID: String, clientIP: String,
+        stream: Bool, packName: String, packVersion: String, requestHeaders: [(name: String, value: String)],
+        startNanos: UInt64 = MonotonicClock.nanos()
+    ) {
+        self.requestID = requestID
+        self.route = route
+        self.api = api
+        self.clientID = clientID
+        self.clientIP = clientIP
+        self.stream = stream
+        self.packName = packName
+        self.packVersion = packVersion
+        self.requestHeaders = requestHeaders
+        self.startNanos = startNanos
+        self.state = Mutex(State(model: model))
+    }
+
+    /// Sets `key` (already namespaced) to `value`; false when the tag table is full.
+    func setTag(_ key: String, _ value: String) -> Bool {
+        state.withLock { s in
+            if s.tagValues[key] == nil {
+                guard s.tagKeys.count < Self.maxTags else { return false }
+                s.tagKeys.append(key)
+            }
+            s.tagValues[key] = value
+            return true
+        }
+    }
+
+    func tag(_ key: String) -> String? { state.withLock { $0.tagValues[key] } }
+
+    /// Tags in the order they were first set.
+    var tags: [(key: String, value: String)] {
+        state.withLock { s in s.tagKeys.map { ($0, s.tagValues[$0] ?? "") } }
+    }
+
+    func record(_ verdict: Verdict) { state.withLock { $0.verdicts.append(verdict) } }
+
+    var verdicts: [Verdict] { state.withLock { $0.verdicts } }
+
+    func requestHeader(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return requestHeaders.first { $0.name == lower }?.value
+    }
+
+    /// The JSON array of verdicts, for PAB_ATTR_VERDICTS_JSON and the audit log.
+    var verdictsJSON: String {
+        let items = verdicts.map {
+            "{\"policy\":\(jsonQuoted($0.policy)),\"hook\":\(jsonQuoted($0.hook)),\"verdict\":\(jsonQuoted($0.verdict))}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+}

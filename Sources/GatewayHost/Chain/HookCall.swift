@@ -1,0 +1,103 @@
+import PolicyABI
+import Synchronization
+
+/// Which hook a call belongs to: decides which host functions are allowed and what "body" means.
+enum HookPhase: String, Sendable {
+    case begin = "exchange_begin"
+    case request = "on_request"
+    case response = "on_response"
+    case streamChunk = "on_stream_chunk"
+    case streamEnd = "on_stream_end"
+    case end = "exchange_end"
+
+    var isResponseSide: Bool { self == .response || self == .streamChunk || self == .streamEnd }
+}
+
+/// A body as one policy sees it, with its JSON parse and text segments computed on first use and shared
+/// by every later policy until one of them changes the body.
+final class PhaseBody: @unchecked Sendable {
+    // @unchecked: the lazily filled caches are only touched by the thread running the current hook;
+    // hooks of one exchange are serialised and hand the object over through the executor (happens-before).
+    let bytes: [UInt8]
+    let segmentPhase: SegmentPhase?
+    private var parsed: JSONDocument??
+    private var cachedSegments: [TextSegment]?
+
+    init(bytes: [UInt8], segmentPhase: SegmentPhase?, document: JSONDocument? = nil) {
+        self.bytes = bytes
+        self.segmentPhase = segmentPhase
+        if let document { self.parsed = .some(document) }
+    }
+
+    var document: JSONDocument? {
+        if let parsed { return parsed }
+        let doc = try? JSONDocument(parsing: bytes)
+        parsed = .some(doc)
+        return doc
+    }
+
+    var segments: [TextSegment] {
+        if let cachedSegments { return cachedSegments }
+        var result: [TextSegment] = []
+        if let segmentPhase, let document { result = GatewayHost.segments(of: document, phase: segmentPhase) }
+        cachedSegments = result
+        return result
+    }
+}
+
+/// What a DENY verdict answers with.
+struct DenyPayload: Sendable, Equatable {
+    var status: Int
+    var code: String
+    var message: String
+}
+
+/// One hook invocation: what the plugin receives as `pab_call *`, and what it asked for during the call.
+///
+/// Only the thread running the hook touches the mutable fields while the hook runs; the chain reads them
+/// after the hook returned (the executor's completion orders the two). A call abandoned after its
+/// deadline is marked `expired`, and every host function then refuses it, so a late hook cannot change an
+/// exchange that has moved on.
+final class HookCall: @unchecked Sendable {
+    let exchange: Exchange
+    let policy: PolicyInstance
+    let phase: HookPhase
+    let deadlineNanos: UInt64
+    let body: PhaseBody?
+    let arena = ViewArena()
+    let expired = Atomic<Bool>(false)
+
+    var deny: DenyPayload?
+    var replacementBody: [UInt8]?
+    var segmentEdits: [Int: String] = [:]
+    var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
+    var errorMessage: String?
+    /// Set when a host function was misused in a way that makes the verdict an error.
+    var misuse: String?
+
+    init(exchange: Exchange, policy: PolicyInstance, phase: HookPhase, body: PhaseBody?) {
+        self.exchange = exchange
+        self.policy = policy
+        self.phase = phase
+        self.body = body
+        self.deadlineNanos = MonotonicClock.nanos() &+ policy.timeoutNanos
+    }
+
+    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    /// The live call behind a `pab_call *`, or nil when the pointer is NULL or the call has expired.
+    static func from(_ pointer: OpaquePointer?) -> HookCall? {
+        guard let pointer else { return nil }
+        let call = Unmanaged<HookCall>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+        return call.expired.load(ordering: .acquiring) ? nil : call
+    }
+
+    /// Whether this policy may change the body of the current phase.
+    var mayMutate: Bool {
+        switch phase {
+        case .request: return policy.has(UInt64(PAB_CAP_MUTATES_REQUEST))
+        case .response, .streamChunk: return policy.has(UInt64(PAB_CAP_MUTATES_RESPONSE))
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Synchronization
+
+/// A fixed pool of threads that runs policy hooks, so plugin code (synchronous C that may block) never
+/// runs on a network event loop and a slow plugin cannot take the server's threads.
+///
+/// `run(deadline:)` gives up waiting at the deadline and returns nil, leaving the job to finish in the
+/// background: native code cannot be interrupted, but the request need not wait for it.
+final class PolicyExecutor: Sendable {
+    private struct Queue: ~Copyable {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    let threadCount: Int
+
+    init(threads: Int) {
+        threadCount = max(1, threads)
+        for index in 0..<threadCount {
+            let thread = Thread { [self] in self.workLoop() }
+            thread.name = "policy-\(index)"
+            thread.start()
+        }
+    }
+
+    private func workLoop() {
+        while true {
+            available.wait()
+            let job: (@Sendable () -> Void)? = queue.withLock { q in
+                if q.head < q.jobs.count {
+                    let job = q.jobs[q.head]
+                    q.head += 1
+                    if q.head > 1024 && q.head * 2 > q.jobs.count {
+                        q.jobs.removeFirst(q.head)
+                        q.head = 0
+                    }
+                    return job
+                }
+                return nil
+            }
+            if let job { job() } else if queue.withLock({ $0.stopped }) { return }
+        }
+    }
+
+    /// Queues `work` on the pool.
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        queue.withLock { $0.jobs.append(work) }
+        available.signal()
+    }
+
+    /// Runs `work` on the pool and returns its result, or nil when `deadlineNanos` (monotonic) passes first.
+    func run<T: Sendable>(deadlineNanos: UInt64, _ work: @escaping @Sendable () -> T) async -> T? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let once = ResumeOnce(continuation)
+            submit { once.resume(with: work()) }
+            let now = MonotonicClock.nanos()
+            let wait = deadlineNanos > now ? deadlineNanos - now : 0
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) {
+                once.resume(with: nil)
+            }
+        }
+    }
+
+    /// Stops the threads once the queued jobs ran (tests and shutdown).
+    func shutdown() {
+        queue.withLock { $0.stopped = true }
+        for _ in 0..<threadCount { available.signal() }
+    }
+}
+
+/// Resumes a continuation exactly once, whichever of the job and the deadline timer comes first.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+
+    init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+
+    func resume(with value: T?) {
+        let pending = continuation.withLock { c -> CheckedContinuation<T?, Never>? in
+            defer { c = nil }
+            return c
+        }
+        pending?.resume(returning: value)
+    }
+}

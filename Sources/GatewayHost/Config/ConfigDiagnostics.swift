@@ -1,0 +1,28 @@
+/// Collects the errors and warnings of one load, so every problem in the file is reported in one go.
+/// Lives only for the duration of one `ConfigLoader.parse` call on one thread, hence not Sendable.
+final class ConfigDiagnostics {
+    let file: String
+    private(set) var errors: [ConfigError] = []
+    private(set) var warnings: [ConfigWarning] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func error(at mark: SourceMark, _ keyPath: String, _ message: String, suggestion: String? = nil) {
+        errors.append(
+            ConfigError(
+                file: file, line: mark.line, column: mark.column, keyPath: keyPath, message: message,
+                suggestion: suggestion))
+    }
+
+    func error(_ node: YAMLNode, _ keyPath: String, _ message: String, suggestion: String? = nil) {
+        error(at: node.mark, keyPath, message, suggestion: suggestion)
+    }
+
+    func warning(_ node: YAMLNode, _ keyPath: String, _ message: String) {
+        warnings.append(
+            ConfigWarning(
+                file: file, line: node.mark.line, column: node.mark.column, keyPath: keyPath, message: message))
+    }
+}

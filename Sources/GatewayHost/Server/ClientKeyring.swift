@@ -1,0 +1,30 @@
+import Crypto
+
+/// The gateway keys clients must present (`gateway.client_keys`). Empty means open: every request is
+/// accepted as client "anonymous" and, for targets without a key of their own, the client's own
+/// `Authorization` header is passed to the upstream (which then validates it).
+struct ClientKeyring: Sendable {
+    private let digests: [(id: String, digest: [UInt8])]
+
+    init(keys: [ClientKey]) {
+        digests = keys.map { ($0.id, Array(SHA256.hash(data: Array($0.secret.reveal.utf8)))) }
+    }
+
+    var isEmpty: Bool { digests.isEmpty }
+
+    /// The id of the key in `authorization` ("Bearer KEY"), or nil. Compares fixed-size digests in
+    /// constant time, so neither the key's length nor its prefix leaks through timing.
+    func clientID(forAuthorization authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let presented = Array(SHA256.hash(data: Array(parts[1].utf8)))
+        var found: String?
+        for (id, digest) in digests {
+            var difference: UInt8 = 0
+            for index in 0..<digest.count { difference |= digest[index] ^ presented[index] }
+            if difference == 0 && found == nil { found = id }
+        }
+        return found
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+
+/// Everything a running gateway holds, built once from a validated config: the policy chain (plugins
+/// loaded), the target pool, and the upstream client. Building it is what `validate` checks.
+final class GatewayRuntime: Sendable {
+    let config: GatewayConfig
+    let chain: PolicyChain
+    let pool: TargetPool
+    let upstream: UpstreamClient
+    let clientKeys: ClientKeyring
+
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(config: GatewayConfig, logger: Logger, configFile: String = "policy-config.yaml") throws {
+        self.config = config
+        var targets: [Target] = []
+        var problems: [String] = []
+        for targetConfig in config.providers.targets {
+            do throws(ProviderRegistry.ResolveError) {
+                targets.append(try ProviderRegistry.resolve(targetConfig, file: configFile))
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        let threads = config.gateway.policyThreads > 0
+            ? config.gateway.policyThreads : ProcessInfo.processInfo.activeProcessorCount
+        let executor = PolicyExecutor(threads: threads)
+        do {
+            self.chain = try ChainLoader.load(
+                chain: config.chain, policies: config.policies, pluginsDirectory: config.gateway.pluginsDir,
+                executor: executor, logger: logger)
+        } catch {
+            executor.shutdown()
+            throw StartError(description: (problems + [error.description]).joined(separator: "\n"))
+        }
+        guard problems.isEmpty else {
+            executor.shutdown()
+            throw StartError(description: problems.joined(separator: "\n"))
+        }
+        for target in targets {
+            if let reason = target.unavailableReason {
+                logger.warning("target \(target.id) is unavailable: \(reason)")
+            }
+        }
+        self.pool = TargetPool(strategy: config.providers.strategy, targets: targets)
+        self.upstream = UpstreamClient(threads: max(1, config.gateway.upstreamThreads))
+        self.clientKeys = ClientKeyring(keys: config.gateway.clientKeys)
+    }
+
+    func shutdown() {
+        upstream.shutdown()
+        chain.executor.shutdown()
+    }
+}

@@ -1,0 +1,118 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The HTTP server: routes, OpenAI-style errors for everything that is not a route, and readiness.
+///
+/// Routes: `POST /v1/chat/completions`, `POST /v1/responses`, `GET /v1/models`, `GET /healthz` (alive),
+/// `GET /readyz` (503 until the listener is up with config and plugins loaded, and again while stopping).
+struct GatewayServer: Sendable {
+    let runtime: GatewayRuntime
+    let logger: Logger
+    let ready = Ready()
+
+    final class Ready: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
+    /// Known paths and the method each accepts, for 405 answers.
+    static let routes: [String: String] = [
+        "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET", "/healthz": "GET",
+        "/readyz": "GET",
+    ]
+
+    func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: OpenAIErrorMiddleware())
+        let chat = CompletionsHandler(runtime: runtime, api: .chatCompletions, logger: logger)
+        let responses = CompletionsHandler(runtime: runtime, api: .responses, logger: logger)
+        router.post("/v1/chat/completions") { request, context in await chat.handle(request, context: context) }
+        router.post("/v1/responses") { request, context in await responses.handle(request, context: context) }
+        let pool = runtime.pool
+        router.get("/v1/models") { _, _ in ModelList.response(pool: pool) }
+        router.get("/healthz") { _, _ in Self.json(200, "{\"status\":\"ok\"}") }
+        let ready = self.ready
+        router.get("/readyz") { _, _ in
+            ready.flag.load(ordering: .relaxed)
+                ? Self.json(200, "{\"status\":\"ready\"}")
+                : GatewayError.notReady.response(requestID: RequestIdentity.generate())
+        }
+        return router
+    }
+
+    func run() async throws {
+        let gateway = runtime.config.gateway
+        let ready = self.ready
+        let logger = self.logger
+        let app = Application(
+            router: makeRouter(),
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(75),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: gateway.maxHeaderBytes, maxHeaderListSize: gateway.maxHeaderBytes * 4,
+                        maxHeaderFieldCount: 200))),
+            configuration: .init(address: .hostname(gateway.listenHost, port: gateway.listenPort), serverName: nil),
+            onServerRunning: { channel in
+                ready.flag.store(true, ordering: .relaxed)
+                let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+                logger.info("gatewayhost listening on \(address)")
+            },
+            logger: logger)
+        defer {
+            ready.flag.store(false, ordering: .relaxed)
+            runtime.shutdown()
+        }
+        try await app.runService()
+    }
+
+    static func json(_ status: Int, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Turns whatever escapes the routes (unknown route, wrong method, framework errors) into an OpenAI-style
+/// JSON error, so clients never see an empty or HTML body.
+struct OpenAIErrorMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+            let path = request.uri.path
+            if error.status == .notFound {
+                if let allowed = GatewayServer.routes[path] {
+                    return GatewayError.methodNotAllowed(request.method.rawValue, path, allowed: allowed)
+                        .response(requestID: requestID)
+                }
+                return GatewayError.notFound(path).response(requestID: requestID)
+            }
+            return GatewayError(
+                status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase,
+                type: "invalid_request_error", code: nil
+            ).response(requestID: requestID)
+        } catch {
+            let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+            context.logger.error("unhandled error: \(String(describing: type(of: error)))")
+            return GatewayError.internal(requestID).response(requestID: requestID)
+        }
+    }
+}
+
+/// `GET /v1/models`: the configured targets' models in OpenAI's list format.
+enum ModelList {
+    static func response(pool: TargetPool) -> Response {
+        let items = pool.models.map {
+            "{\"id\":\(jsonQuoted($0.id)),\"object\":\"model\",\"created\":0,\"owned_by\":\(jsonQuoted($0.ownedBy))}"
+        }
+        return GatewayServer.json(200, "{\"object\":\"list\",\"data\":[\(items.joined(separator: ","))]}")
+    }
+}

@@ -1,0 +1,211 @@
+import Hummingbird
+import PolicyABI
+
+/// Where a stream's bytes come from: a live upstream transfer, or a local provider's prepared bytes.
+enum StreamSource: Sendable {
+    case upstream(UpstreamBody)
+    case local([UInt8])
+}
+
+/// Moves one SSE stream from the upstream to the client, event by event, through the policy chain.
+///
+/// Each complete event passes `on_stream_chunk` of every subscribed policy as it arrives, and is written
+/// to the client right away (events of one upstream read are written together). The stream always ends
+/// explicitly: with the upstream's own terminal event, or with an SSE error event (policy deny, policy
+/// failure, upstream cut or timeout), never silently.
+struct StreamRelay: Sendable {
+    let run: ChainRun
+    let api: WireAPI
+    let targetID: String
+
+    /// How the relay ended, for exchange_end and the status recorded in the audit trail.
+    struct Ending: Sendable {
+        var reason: pab_end_reason
+        var status: Int
+    }
+
+    func relay(_ source: StreamSource, to writer: inout any ResponseBodyWriter) async -> Ending {
+        var parser = SSEParser()
+        var state = RelayState(api: api)
+        let hooks = run.chain.hasStreamHooks
+
+        func send(_ bytes: [UInt8], _ writer: inout any ResponseBodyWriter) async -> Bool {
+            guard !bytes.isEmpty else { return true }
+            do {
+                try await writer.write(ByteBuffer(bytes: bytes))
+                return true
+            } catch {
+                return false
+            }
+        }
+
+        // Handles a batch of events; returns an ending when the stream must stop now.
+        func handle(_ events: [SSEEvent], _ writer: inout any ResponseBodyWriter) async -> Ending? {
+            var out: [UInt8] = []
+            for var event in events {
+                guard let data = event.data else {
+                    event.serialize(into: &out)  // comments / keep-alives: forwarded, not shown to policies
+                    continue
+                }
+                state.events += 1
+                state.bytes += UInt64(data.count)
+                let body = PhaseBody(bytes: data, segmentPhase: .streamEvent(api))
+                if state.isTerminal(event: event.event, data: data, document: { body.document }) {
+                    state.sawTerminal = true
+                }
+                state.captureUsage(data: data, document: { body.document }, exchange: run.exchange)
+                if hooks {
+                    state.synthesizer.observe(body.document)
+                    let result = await run.streamEvent(body, event: event.event, index: state.events - 1)
+                    for delta in result.insertedDeltas {
+                        state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(into: &out)
+                    }
+                    switch result.decision {
+                    case .proceed: break
+                    case .deny(let policy, let payload):
+                        out += Array(GatewayError.policyBlocked(policy: policy, payload: payload).sseEvent.utf8)
+                        _ = await send(out, &writer)
+                        return Ending(reason: PAB_END_DENIED, status: payload.status)
+                    case .failure(let policy, _):
+                        out += Array(GatewayError.policyFailed(policy: policy).sseEvent.utf8)
+                        _ = await send(out, &writer)
+                        return Ending(reason: PAB_END_POLICY_ERROR, status: 503)
+                    }
+                    if result.dropped { continue }
+                    if result.changed, let changed = result.body { event.data = changed.bytes }
+                }
+                event.serialize(into: &out)
+            }
+            guard await send(out, &writer) else { return Ending(reason: PAB_END_CLIENT_DISCONNECT, status: 499) }
+            return nil
+        }
+
+        var ending: Ending?
+        switch source {
+        case .local(let bytes):
+            do throws(SSEParseError) {
+                ending = await handle(try parser.feed(bytes), &writer)
+            } catch {
+                ending = await fail(.streamCut(targetID), reason: PAB_END_UPSTREAM_ERROR, &writer)
+            }
+        case .upstream(let body):
+            var iterator = body.makeAsyncIterator()
+            reading: while ending == nil {
+                do throws(UpstreamError) {
+                    guard let chunk = try await iterator.next() else { break reading }
+                    do throws(SSEParseError) {
+                        ending = await handle(try parser.feed(chunk), &writer)
+                    } catch {
+                        body.cancel()
+                        ending = await fail(
+                            GatewayError(
+                                status: 502, message: "Upstream target '\(targetID)' sent an invalid stream: \(error)",
+                                type: "upstream_error", code: "invalid_stream"),
+                            reason: PAB_END_UPSTREAM_ERROR, &writer)
+                    }
+                } catch {
+                    switch error {
+                    case .timedOut(let detail):
+                        ending = await fail(.upstreamTimeout(targetID, detail), reason: PAB_END_TIMEOUT, &writer)
+                    case .cancelled:
+                        ending = Ending(reason: PAB_END_CLIENT_DISCONNECT, status: 499)
+                    default:
+                        ending = await fail(.streamCut(targetID), reason: PAB_END_UPSTREAM_ERROR, &writer)
+                    }
+                }
+            }
+            if ending != nil { body.cancel() }
+        }
+
+        if ending == nil {
+            // The upstream closed. A trailing partial event or a missing terminal event means it was cut.
+            if parser.finish() != nil || !state.sawTerminal {
+                ending = await fail(.streamCut(targetID), reason: PAB_END_UPSTREAM_ERROR, &writer)
+            }
+        }
+        let final = ending ?? Ending(reason: PAB_END_COMPLETED, status: 200)
+        let endResult = await run.streamEnd(reason: final.reason, events: state.events, bytes: state.bytes)
+        if final.reason == PAB_END_COMPLETED {
+            switch endResult.decision {
+            case .proceed: break
+            case .deny(let policy, let payload):
+                _ = await send(Array(GatewayError.policyBlocked(policy: policy, payload: payload).sseEvent.utf8), &writer)
+                return Ending(reason: PAB_END_DENIED, status: payload.status)
+            case .failure(let policy, _):
+                _ = await send(Array(GatewayError.policyFailed(policy: policy).sseEvent.utf8), &writer)
+                return Ending(reason: PAB_END_POLICY_ERROR, status: 503)
+            }
+        }
+        return final
+    }
+
+    private func fail(_ error: GatewayError, reason: pab_end_reason, _ writer: inout any ResponseBodyWriter) async
+        -> Ending
+    {
+        do {
+            try await writer.write(ByteBuffer(string: error.sseEvent))
+        } catch {
+            return Ending(reason: PAB_END_CLIENT_DISCONNECT, status: 499)
+        }
+        return Ending(reason: reason, status: error.status)
+    }
+}
+
+/// Bookkeeping of one relayed stream.
+private struct RelayState {
+    let api: WireAPI
+    var events: UInt64 = 0
+    var bytes: UInt64 = 0
+    var sawTerminal = false
+    var synthesizer: StreamDeltaSynthesizer
+
+    init(api: WireAPI) {
+        self.api = api
+        self.synthesizer = StreamDeltaSynthesizer(api: api)
+    }
+
+    static let done: [UInt8] = Array("[DONE]".utf8)
+    static let terminalResponseEvents: Set<String> = [
+        "response.completed", "response.failed", "response.incomplete", "error",
+    ]
+
+    /// Chat streams end with `data: [DONE]`; Responses streams with a terminal event type.
+    func isTerminal(event: String?, data: [UInt8], document: () -> JSONDocument?) -> Bool {
+        switch api {
+        case .chatCompletions:
+            return data == Self.done
+        case .responses:
+            if let event { return Self.terminalResponseEvents.contains(event) }
+            guard let type = document()?.root["type"]?.string else { return false }
+            return Self.terminalResponseEvents.contains(type)
+        }
+    }
+
+    /// Keeps the upstream's `usage` object for the audit trail (parsing only events that mention it).
+    func captureUsage(data: [UInt8], document: () -> JSONDocument?, exchange: Exchange) {
+        guard data.count > 8, data.containsSubsequence(UsageScan.needle), let root = document()?.root else { return }
+        let usage = api == .chatCompletions ? root["usage"] : root["response"]?["usage"]
+        guard let usage, usage.kind == .object else { return }
+        let json = String(decoding: usage.rawBytes, as: UTF8.self)
+        exchange.state.withLock { $0.usageJSON = json }
+    }
+}
+
+enum UsageScan {
+    static let needle: [UInt8] = Array("\"usage\"".utf8)
+}
+
+extension Array where Element == UInt8 {
+    /// Naive substring search; the needles are short and the haystacks one event.
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        let first = needle[0]
+        var index = 0
+        let last = count - needle.count
+        while index <= last {
+            if self[index] == first && self[index..<index + needle.count].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+}

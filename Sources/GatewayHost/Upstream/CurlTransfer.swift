@@ -1,0 +1,119 @@
+import CCurl
+
+/// One request's curl easy handle plus what the multi thread needs to drive it.
+///
+/// `@unchecked Sendable`: the easy handle, header list, error buffer, head parser and idle bookkeeping are used by
+/// the creating task until `CurlMultiLoop.submit`, then only by that loop's thread (curl callbacks run on it too)
+/// until `release()`. Other threads only touch `channel`, which is Sendable, and the immutable `idleTimeout`.
+final class CurlTransfer: @unchecked Sendable {
+    let channel: TransferChannel
+    let idleTimeout: Duration?
+
+    private(set) var easy: UnsafeMutableRawPointer?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var headParser = ResponseHeadParser()
+    /// Last time bytes arrived (or the transfer started / was unpaused): the idle timeout counts from here.
+    private(set) var lastActivity = ContinuousClock.now
+    /// curl is paused because the consumer's queue is full; the idle timeout is suspended meanwhile.
+    private(set) var isPausedForBackpressure = false
+
+    /// Creates and configures the easy handle. Throws for a request curl cannot express (e.g. a header with CR/LF).
+    init(request: UpstreamRequest, highWater: Int, share: CurlShare?) throws(UpstreamError) {
+        channel = TransferChannel(highWater: highWater)
+        idleTimeout = request.idleTimeout.map { .milliseconds(max(1, Int(($0 * 1000).rounded()))) }
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        guard let easy = curl_easy_init() else { throw .transfer("curl_easy_init failed") }
+        self.easy = easy
+        let userdata = Unmanaged.passUnretained(self).toOpaque()
+        headerList = try EasyHandleOptions.apply(
+            request, to: easy, share: share, errorBuffer: errorBuffer, userdata: userdata,
+            write: curlWriteCallback, header: curlHeaderCallback)
+    }
+
+    deinit {
+        release()
+        errorBuffer.deallocate()
+    }
+
+    /// Frees the easy handle and header list. Call only once the handle is out of any multi.
+    func release() {
+        if let easy { curl_easy_cleanup(easy) }
+        easy = nil
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+    }
+
+    // MARK: - Multi thread only
+
+    /// Resets the idle clock: called when the transfer is added to the multi and after an unpause.
+    func markActive(at now: ContinuousClock.Instant) {
+        lastActivity = now
+        isPausedForBackpressure = false
+    }
+
+    /// The moment the idle timeout expires, or nil if none applies now (no idle timeout, or paused by us).
+    var idleDeadline: ContinuousClock.Instant? {
+        guard let idleTimeout, !isPausedForBackpressure else { return nil }
+        return lastActivity + idleTimeout
+    }
+
+    /// curl's text for the last failure (empty if curl left none).
+    var errorDetail: String { String(cString: errorBuffer) }
+
+    /// The completed response's status, if curl knows one.
+    var responseCode: Int {
+        guard let easy else { return 0 }
+        var code = 0
+        _ = gw_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    /// How many new connections this transfer had to open (0 when it reused a cached one).
+    var newConnections: Int {
+        guard let easy else { return 0 }
+        var count = 0
+        _ = gw_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &count)
+        return count
+    }
+
+    /// Publishes the head if the transfer completed without curl ever passing a final blank header line
+    /// (e.g. a response with no headers at all). Called before `channel.finish(.success(()))`.
+    func deliverHeadAtCompletion() {
+        guard !channel.hasHead else { return }
+        let status = headParser.status ?? responseCode
+        if status > 0 { channel.deliverHead(ResponseHead(status: status, headers: [])) }
+    }
+
+    fileprivate func receivedHeaderLine(_ line: UnsafeRawBufferPointer) {
+        lastActivity = .now
+        if let head = headParser.consume(line) { channel.deliverHead(head) }
+    }
+
+    /// Returns false when the bytes were refused and curl must pause (it keeps them and redelivers them later).
+    fileprivate func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        lastActivity = .now
+        if channel.offer(bytes) { return true }
+        isPausedForBackpressure = true
+        return false
+    }
+}
+
+/// CURLOPT_WRITEFUNCTION. Runs on the multi thread inside curl_multi_perform or curl_easy_pause.
+private let curlWriteCallback: curl_write_callback = { pointer, size, count, userdata in
+    let length = size * count
+    guard let userdata else { return 0 }  // cannot happen; returning a short count makes curl fail the transfer
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    let accepted = transfer.receivedBody(UnsafeRawBufferPointer(start: pointer, count: length))
+    return accepted ? length : Int(CURL_WRITEFUNC_PAUSE)
+}
+
+/// CURLOPT_HEADERFUNCTION: one status or header line per call.
+private let curlHeaderCallback: curl_write_callback = { pointer, size, count, userdata in
+    let length = size * count
+    guard let userdata else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    transfer.receivedHeaderLine(UnsafeRawBufferPointer(start: pointer, count: length))
+    return length
+}

@@ -1,0 +1,32 @@
+/// Rewrites string literals inside a JSON text without re-serialising it: every byte outside the
+/// replaced ranges is copied unchanged, so unknown fields, key order, whitespace and number spellings
+/// reach the upstream exactly as the client sent them.
+///
+/// Each `range` is the byte range of a string literal INCLUDING its quotes (`TextSegment.valueRange`,
+/// `JSONValue.byteRange`); it is replaced by `newText` JSON-escaped and quoted. Ranges may come in any
+/// order but must lie inside `source` and must not overlap (a programming error: it traps).
+func splice(source: [UInt8], replacements: [(range: Range<Int>, newText: String)]) -> [UInt8] {
+    guard !replacements.isEmpty else { return source }
+    var ordered = replacements
+    if !ordered.indices.dropFirst().allSatisfy({ ordered[$0 - 1].range.lowerBound <= ordered[$0].range.lowerBound }) {
+        ordered.sort { $0.range.lowerBound < $1.range.lowerBound }
+    }
+    var capacity = source.count
+    for replacement in ordered {
+        capacity += replacement.newText.utf8.count + 2 - replacement.range.count
+    }
+    var output: [UInt8] = []
+    // Escaping can add bytes; a little slack avoids a regrow for a few escaped characters.
+    output.reserveCapacity(max(capacity, 0) + 64)
+    var copied = 0
+    for replacement in ordered {
+        let range = replacement.range
+        precondition(range.lowerBound >= copied, "splice: overlapping replacement ranges")
+        precondition(range.upperBound <= source.count, "splice: replacement range outside the source")
+        output.append(contentsOf: source[copied..<range.lowerBound])
+        appendJSONQuoted(replacement.newText, to: &output)
+        copied = range.upperBound
+    }
+    output.append(contentsOf: source[copied...])
+    return output
+}

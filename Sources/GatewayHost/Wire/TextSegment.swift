@@ -1,0 +1,47 @@
+import PolicyABI
+
+/// The two OpenAI-compatible APIs the gateway serves.
+enum WireAPI: Sendable, Equatable, Hashable {
+    /// POST /v1/chat/completions
+    case chatCompletions
+    /// POST /v1/responses
+    case responses
+
+    /// The PAB_API_* value plugins see.
+    var abiValue: UInt32 {
+        switch self {
+        case .chatCompletions: PAB_API_CHAT_COMPLETIONS
+        case .responses: PAB_API_RESPONSES
+        }
+    }
+}
+
+/// Which body a document is, which decides where its text lives.
+enum SegmentPhase: Sendable, Equatable {
+    /// The client's request body.
+    case request(WireAPI)
+    /// A non-streamed upstream answer.
+    case response(WireAPI)
+    /// The data of one SSE event of a streamed answer.
+    case streamEvent(WireAPI)
+}
+
+/// One piece of user-visible text found in a JSON body: what plugins see as a `pab_segment`.
+struct TextSegment: Sendable, Equatable {
+    /// PAB_SEGMENT_MESSAGE / _INPUT / _OUTPUT / _DELTA.
+    var kind: UInt32
+    /// "system", "developer", "user", "assistant", "tool"; empty when the body does not say.
+    var role: String
+    /// The text, unescaped.
+    var text: String
+    /// Index of the message / input item / choice / output item it belongs to.
+    var itemIndex: UInt32
+    /// Index of the content part within that item; 0 for a plain string.
+    var partIndex: UInt32
+    /// Byte range of the JSON string literal in the source, INCLUDING its quotes: what `splice` replaces.
+    var valueRange: Range<Int>
+
+    /// Item index given to the Responses `instructions` segment (which belongs to no input item). It is
+    /// always the first segment of a request and has role "system".
+    static let instructionsItemIndex: UInt32 = 0
+}

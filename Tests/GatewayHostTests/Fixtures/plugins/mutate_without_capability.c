@@ -1,0 +1,41 @@
+/* HOST MUST SAY: policy error in on_request: "MUTATE after replace_body without the MUTATES_REQUEST capability" (replace_body returned PAB_ERR_INVALID) */
+#include "policy_abi.h"
+
+#include <stddef.h>
+
+static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
+    (void)args, (void)err, (void)err_cap;
+    static int instance; /* no state: any non-NULL pointer will do */
+    *out = (pab_instance *)&instance;
+    return PAB_OK;
+}
+
+static void destroy(pab_instance *inst) { (void)inst; }
+
+static const pab_host_api *host_api;
+
+static pab_verdict on_request(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_request *r) {
+    (void)inst, (void)ex, (void)r;
+    static const char body[] = "{\"model\":\"x\",\"messages\":[]}";
+    /* The return code (PAB_ERR_INVALID without the capability) is ignored on purpose: the verdict is the
+     * violation under test. */
+    (void)host_api->replace_body(c, (pab_view){(const uint8_t *)body, sizeof body - 1});
+    return PAB_VERDICT_MUTATE;
+}
+
+static const pab_plugin descriptor = {
+    .struct_size = sizeof(pab_plugin),
+    .abi_major = PAB_ABI_MAJOR,
+    .abi_minor = PAB_ABI_MINOR,
+    .name = "mutate-without-capability",
+    .version = "1.0.0",
+    .capabilities = 0,
+    .create = create,
+    .destroy = destroy,
+    .on_request = on_request,
+};
+
+PAB_EXPORT const pab_plugin *pab_plugin_entry_v1(const pab_host_api *host) {
+    host_api = host; /* the host table lives for the whole process */
+    return &descriptor;
+}

@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""A mock OpenAI-compatible upstream for gatewayhost tests (Python stdlib only).
+
+Usage: python3 mock_upstream.py --port 0      -> prints "LISTENING <port>" on stdout once it accepts connections.
+
+It speaks the real OpenAI wire formats:
+  POST .../chat/completions          Chat Completions, JSON or SSE ("stream": true)
+  POST .../responses                 Responses API, JSON or SSE
+  POST /openai/deployments/{d}/chat/completions?api-version=...   Azure (same formats; no api-version -> 404)
+  GET  .../models                    a small model list
+under any path prefix (e.g. /openai/v1/chat/completions). The reply text is "echo: " + the last user message.
+
+Behaviour switches by the request's "model" (for Azure: the body's model, else the deployment name):
+  mock-500   500 OpenAI-style error          mock-429   429 with Retry-After: 1
+  mock-400   400 {"error": {... "code": "mock_code"}}
+  mock-slow  waits 3 s, then answers          mock-hang  never answers (returns when the client goes away)
+  mock-cut   streams 3 events, then drops the connection (no terminating chunk, no [DONE])
+  mock-drip  one event every 0.5 s, 200 events  mock-long  200 small events as fast as possible
+  mock-big   a JSON reply of more than 2 MiB
+
+Introspection (not recorded themselves):
+  GET /__mock/requests   every request received: method, path, query, headers (lowercase names), body, client_port
+  DELETE /__mock/requests
+  GET /__mock/closed     {path, model, at (time.time()), events_sent, stream} appended when the client closed the
+                         connection while a response was being streamed or held back (mock-hang/-slow/-drip...)
+  DELETE /__mock/closed
+"""
+
+import argparse
+import json
+import select
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+BIG_REPLY_BYTES = 2 * 1024 * 1024 + 1024
+DRIP_EVENTS = 200
+DRIP_INTERVAL = 0.5
+LONG_EVENTS = 200
+SLOW_DELAY = 3.0
+CUT_AFTER_EVENTS = 3
+
+_lock = threading.Lock()
+_requests = []
+_closed = []
+
+
+class ClientGone(Exception):
+    """The client closed the connection (detected on write or while waiting)."""
+
+
+def _record_request(entry):
+    with _lock:
+        _requests.append(entry)
+
+
+def _record_closed(path, model, events_sent, stream):
+    with _lock:
+        _closed.append(
+            {"path": path, "model": model, "at": time.time(), "events_sent": events_sent, "stream": stream})
+
+
+# ---------------------------------------------------------------- request helpers
+
+def _text_of_content(content):
+    """Text of a Chat message content or Responses input content (a string or a list of typed parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                parts.append(part["text"])
+            elif isinstance(part, str):
+                parts.append(part)
+        return "".join(parts)
+    return ""
+
+
+def last_user_text(body, api):
+    """The text of the last user message: Chat `messages`, or Responses `input` (string or item list)."""
+    if api == "chat":
+        items = body.get("messages") or []
+    else:
+        items = body.get("input")
+        if isinstance(items, str):
+            return items
+        items = items or []
+    for item in reversed(items):
+        if isinstance(item, dict) and item.get("role") == "user":
+            return _text_of_content(item.get("content"))
+    return ""
+
+
+def all_input_text(body, api):
+    items = body.get("messages") if api == "chat" else body.get("input")
+    if isinstance(items, str):
+        return items
+    texts = []
+    for item in items or []:
+        if isinstance(item, dict):
+            texts.append(_text_of_content(item.get("content")))
+    if api == "responses" and isinstance(body.get("instructions"), str):
+        texts.append(body["instructions"])
+    return " ".join(texts)
+
+
+def count_tokens(text):
+    """A stand-in tokenizer: whitespace-separated words."""
+    return len(text.split())
+
+
+def split_words(text):
+    """Split into deltas that concatenate back to the text: "a b c" -> ["a", " b", " c"]."""
+    words = text.split(" ")
+    return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+
+def error_body(message, etype, code=None, param=None):
+    return {"error": {"message": message, "type": etype, "param": param, "code": code}}
+
+
+# ---------------------------------------------------------------- wire formats
+
+def chat_completion(model, reply, prompt_tokens):
+    completion_tokens = count_tokens(reply)
+    return {
+        "id": "chatcmpl-mock" + uuid.uuid4().hex[:20],
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "fp_mock",
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": reply, "refusal": None},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def chat_chunks(model, deltas, include_usage, prompt_tokens):
+    """The Chat Completions SSE events (dicts), without the final [DONE]."""
+    cid = "chatcmpl-mock" + uuid.uuid4().hex[:20]
+    created = int(time.time())
+
+    def chunk(delta, finish_reason=None):
+        c = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+             "system_fingerprint": "fp_mock",
+             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+        if include_usage:
+            c["usage"] = None
+        return c
+
+    yield chunk({"role": "assistant", "content": "", "refusal": None})
+    for d in deltas:
+        yield chunk({"content": d})
+    yield chunk({}, "stop")
+    if include_usage:
+        completion_tokens = count_tokens("".join(deltas))
+        yield {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+               "system_fingerprint": "fp_mock", "choices": [],
+               "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                         "total_tokens": prompt_tokens + completion_tokens}}
+
+
+def response_object(resp_id, msg_id, model, status, text, input_tokens, created_at):
+    output = []
+    usage = None
+    if status == "completed":
+        output = [message_item(msg_id, "completed", text)]
+        output_tokens = count_tokens(text)
+        usage = {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+                 "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                 "total_tokens": input_tokens + output_tokens}
+    return {
+        "id": resp_id, "object": "response", "created_at": created_at, "status": status,
+        "error": None, "incomplete_details": None, "instructions": None, "max_output_tokens": None,
+        "model": model, "output": output, "parallel_tool_calls": True, "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None}, "store": False, "temperature": 1.0,
+        "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [], "top_p": 1.0,
+        "truncation": "disabled", "usage": usage, "user": None, "metadata": {},
+    }
+
+
+def message_item(msg_id, status, text):
+    content = [] if text is None else [{"type": "output_text", "text": text, "annotations": []}]
+    return {"type": "message", "id": msg_id, "status": status, "role": "assistant", "content": content}
+
+
+def responses_events(model, deltas, input_tokens):
+    """The Responses API SSE events (dicts with "type"), in the real order."""
+    resp_id = "resp_mock" + uuid.uuid4().hex[:24]
+    msg_id = "msg_mock" + uuid.uuid4().hex[:24]
+    created_at = int(time.time())
+    text = "".join(deltas)
+    seq = 0
+
+    def ev(etype, **fields):
+        nonlocal seq
+        e = {"type": etype}
+        e.update(fields)
+        e["sequence_number"] = seq
+        seq += 1
+        return e
+
+    yield ev("response.created",
+             response=response_object(resp_id, msg_id, model, "in_progress", "", input_tokens, created_at))
+    yield ev("response.in_progress",
+             response=response_object(resp_id, msg_id, model, "in_progress", "", input_tokens, created_at))
+    yield ev("response.output_item.added", output_index=0, item=message_item(msg_id, "in_progress", None))
+    yield ev("response.content_part.added", item_id=msg_id, output_index=0, content_index=0,
+             part={"type": "output_text", "text": "", "annotations": []})
+    for d in deltas:
+        yield ev("response.output_text.delta", item_id=msg_id, output_index=0, content_index=0, delta=d,
+                 logprobs=[])
+    yield ev("response.output_text.done", item_id=msg_id, output_index=0, content_index=0, text=text, logprobs=[])
+    yield ev("response.content_part.done", item_id=msg_id, output_index=0, content_index=0,
+             part={"type": "output_text", "text": text, "annotations": []})
+    yield ev("response.output_item.done", output_index=0, item=message_item(msg_id, "completed", text))
+    yield ev("response.completed",
+             response=response_object(resp_id, msg_id, model, "completed", text, input_tokens, created_at))
+
+
+def responses_json(model, reply, input_tokens):
+    return response_object("resp_mock" + uuid.uuid4().hex[:24], "msg_mock" + uuid.uuid4().hex[:24], model,
+                           "completed", reply, input_tokens, int(time.time()))
+
+
+# ---------------------------------------------------------------- HTTP handler
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mock-upstream/1"
+    verbose = False
+
+    def log_message(self, fmt, *args):
+        if self.verbose:
+            sys.stderr.write("mock_upstream: " + (fmt % args) + "\n")
+
+    # -- plumbing
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            return self.rfile.read(length)
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return b""
+
+    def _send_json(self, status, obj, extra_headers=()):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in extra_headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _client_closed(self, seconds):
+        """Wait up to `seconds`; True as soon as the client closes its end of the connection."""
+        deadline = time.monotonic() + seconds
+        sock = self.connection
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                readable, _, _ = select.select([sock], [], [], remaining)
+            except (OSError, ValueError):
+                return True
+            if not readable:
+                return False
+            try:
+                peeked = sock.recv(1, socket.MSG_PEEK)
+            except (ConnectionResetError, OSError):
+                return True
+            if peeked == b"":
+                return True
+            # The client sent more bytes (a pipelined request?): not a close. Sleep the rest of the period.
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return False
+
+    def _write_chunk(self, data):
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            raise ClientGone()
+
+    def _stream(self, events, model, interval=0.0, cut_after=None, done_marker=True):
+        """Write SSE events with chunked encoding. `events` yields (event_name_or_None, dict)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        sent = 0
+        try:
+            self.wfile.flush()
+            for name, obj in events:
+                if cut_after is not None and sent >= cut_after:
+                    # Drop the connection mid-stream: no terminating chunk, no [DONE].
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
+                if sent > 0 and interval > 0 and self._client_closed(interval):
+                    raise ClientGone()
+                prefix = ("event: %s\n" % name) if name else ""
+                self._write_chunk((prefix + "data: " + json.dumps(obj) + "\n\n").encode())
+                sent += 1
+            if done_marker:
+                self._write_chunk(b"data: [DONE]\n\n")
+            self._write_chunk(b"")
+        except ClientGone:
+            self.close_connection = True
+            _record_closed(self.path_only, model, sent, True)
+
+    # -- routing
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def _dispatch(self, method):
+        split = urlsplit(self.path)
+        self.path_only = split.path
+        body_bytes = self._read_body()
+        if split.path.startswith("/__mock/"):
+            return self._introspect(method, split.path)
+        headers = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            headers[key] = headers[key] + ", " + value if key in headers else value
+        _record_request({"method": method, "path": split.path, "query": split.query, "headers": headers,
+                         "body": body_bytes.decode("utf-8", "replace"), "client_port": self.client_address[1],
+                         "at": time.time()})
+
+        path = split.path.rstrip("/")
+        query = parse_qs(split.query)
+        deployment = None
+        if "/openai/deployments/" in path:
+            rest = path.split("/openai/deployments/", 1)[1]
+            deployment = rest.split("/", 1)[0]
+            if "api-version" not in query:
+                return self._send_json(404, {"error": {"code": "404", "message": "Resource not found"}})
+
+        if method == "GET" and path.endswith("/models"):
+            return self._send_json(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "created": 0, "owned_by": "mock"}
+                for m in ("mock-gpt", "mock-500", "mock-429", "mock-400", "mock-slow", "mock-hang", "mock-cut",
+                          "mock-drip", "mock-long", "mock-big")]})
+        if method != "POST" or not (path.endswith("/chat/completions") or path.endswith("/responses")):
+            return self._send_json(404, error_body("Unknown request URL: %s %s" % (method, split.path),
+                                                   "invalid_request_error", "unknown_url"))
+        api = "chat" if path.endswith("/chat/completions") else "responses"
+        try:
+            body = json.loads(body_bytes or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return self._send_json(400, error_body("We could not parse the JSON body of your request.",
+                                                   "invalid_request_error"))
+        model = body.get("model") or deployment or ""
+        self._answer(api, body, model)
+
+    def _introspect(self, method, path):
+        target = {"/__mock/requests": _requests, "/__mock/closed": _closed}.get(path)
+        if target is None:
+            return self._send_json(404, {"error": "unknown mock path"})
+        with _lock:
+            if method == "DELETE":
+                target.clear()
+                snapshot = []
+            else:
+                snapshot = list(target)
+        self._send_json(200, snapshot)
+
+    def _answer(self, api, body, model):
+        stream = bool(body.get("stream"))
+        if model == "mock-500":
+            return self._send_json(500, error_body("The server had an error while processing your request.",
+                                                   "server_error"))
+        if model == "mock-429":
+            return self._send_json(429, error_body("Rate limit reached for requests (mock).", "requests",
+                                                   "rate_limit_exceeded"), [("Retry-After", "1")])
+        if model == "mock-400":
+            return self._send_json(400, error_body("bad thing", "invalid_request_error", "mock_code", "messages"))
+        if model == "mock-hang":
+            while not self._client_closed(3600):
+                pass
+            self.close_connection = True
+            return _record_closed(self.path_only, model, 0, stream)
+        if model == "mock-slow" and self._client_closed(SLOW_DELAY):
+            self.close_connection = True
+            return _record_closed(self.path_only, model, 0, stream)
+
+        reply = "echo: " + last_user_text(body, api)
+        prompt_tokens = count_tokens(all_input_text(body, api))
+        if model == "mock-big":
+            reply = reply + " " + "x" * BIG_REPLY_BYTES
+            stream = False
+        if not stream:
+            obj = chat_completion(model, reply, prompt_tokens) if api == "chat" else \
+                responses_json(model, reply, prompt_tokens)
+            return self._send_json(200, obj)
+
+        interval, cut_after, deltas = 0.0, None, split_words(reply)
+        if model == "mock-drip":
+            interval, deltas = DRIP_INTERVAL, [" tok%d" % i for i in range(DRIP_EVENTS)]
+        elif model == "mock-long":
+            deltas = [" tok%d" % i for i in range(LONG_EVENTS)]
+        elif model == "mock-cut":
+            cut_after = CUT_AFTER_EVENTS
+        if api == "chat":
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            events = ((None, c) for c in chat_chunks(model, deltas, include_usage, prompt_tokens))
+            self._stream(events, model, interval, cut_after, done_marker=True)
+        else:
+            events = ((e["type"], e) for e in responses_events(model, deltas, prompt_tokens))
+            self._stream(events, model, interval, cut_after, done_marker=False)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick a free one)")
+    parser.add_argument("--verbose", action="store_true", help="log each request on stderr")
+    args = parser.parse_args()
+    Handler.verbose = args.verbose
+    server = Server(("127.0.0.1", args.port), Handler)
+    print("LISTENING %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
