@@ -49,9 +49,11 @@ nonisolated(unsafe) let descriptor: UnsafeMutablePointer<pab_plugin> = {
     plugin.pointee.version = cString("1.0.0")
     plugin.pointee.description = cString("Denies requests whose user text is longer than max_chars.")
     plugin.pointee.capabilities = 0  // reads only: no PAB_CAP_MUTATES_*
-    plugin.pointee.config_schema_json = cString(
-        #"{"type":"object","additionalProperties":false,"properties":{"max_chars":{"type":"integer","minimum":1,"#
-            + #""maximum":100000000,"default":8000}}}"#)
+    plugin.pointee.config_schema_json = cString(  // shown by `gatewayhost plugins list`
+        #"""
+        {"type":"object","additionalProperties":false,
+         "properties":{"max_chars":{"type":"integer","minimum":1,"maximum":100000000,"default":8000}}}
+        """#)
     // Function pointers: closures that capture nothing convert to @convention(c) pointers.
     plugin.pointee.create = { args, out, err, errCapacity in
         ExampleSwiftPolicy.create(args, out, err, errCapacity)

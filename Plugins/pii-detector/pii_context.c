@@ -10,8 +10,8 @@
  * in '=' must be the whole word ("id=" matches "ID" and "id:" but not "idea"). */
 const char *const pii_ctx_phone[] = {
     "phone", "tel", "mobil", "mob", "cell", "fax", "call", "dial", "reach", "contact", "sms", "text me",
-    "texting", "whatsapp", "desk", "office", "landline", "hotline", "messag", "answer", "voicemail",
-    "ring me", "extension", NULL,
+    "texting", "whatsapp", "desk", "landline", "hotline", "messag", "answer", "voicemail",
+    "ring me", "ring=", "text=", "extension", NULL,
 };
 
 /* Words that label the number right after it ("416 60 039 office", "555-0132 (mobile)"). */
@@ -29,7 +29,8 @@ const char *const pii_ctx_not_phone[] = {
     "order", "invoice", "account", "acct", "ref", "tracking", "ticket", "case", "serial", "customer",
     "member", "policy", "transaction", "confirmation", "booking", "id=", "card", "iban", "routing", "zip",
     "postal", "postcode", "isbn", "passport", "licen", "vat=", "tax", "sku", "model", "part=", "item",
-    "po=", "version", "build", "price", "total", "amount", "usd=", "eur=", "ssn", "social security", NULL,
+    "po=", "version", "build", "price", "total", "amount", "usd=", "eur=", "ssn", "social security", "address",
+    "street", "suite", "apt", NULL,
 };
 
 /* Words that make a bare 9-digit number a US social security number. */
@@ -39,7 +40,13 @@ const char *const pii_ctx_ssn[] = {
 
 /* Words that make a 12-digit Maestro-range number a card number. */
 const char *const pii_ctx_card[] = {
-    "card", "credit", "debit", "visa", "mastercard", "maestro", "amex", "cc=", "pan=", "payment", NULL,
+    "card", "credit", "debit", "visa", "mastercard", "maestro", "amex", "cc=", "pan=", "pay", "charge", "paid",
+    NULL,
+};
+
+/* Words right after a card number ("4111... exp 09/27"). */
+const char *const pii_ctx_card_after[] = {
+    "exp", "cvv", "cvc", "valid", NULL,
 };
 
 /* Words before a dotted quad that make it a version number, not an address. */
@@ -65,9 +72,25 @@ static size_t word_at(const char *t, size_t len, size_t w, const char *const *wo
     return 0;
 }
 
+/* Start of the sentence that contains `anchor`, not before lo: after the last ". X", "! X", "? X" (X an
+ * upper-case letter; "Tel. 555" and "Apt. 4" do not end a sentence) or blank line. Context from another
+ * sentence says nothing about this number. */
+static size_t sentence_start(const char *t, size_t lo, size_t anchor) {
+    for (size_t q = anchor; q > lo + 1; q--) {
+        unsigned char c = (unsigned char)t[q - 1], p = (unsigned char)t[q - 2];
+        if (pii_is_upper(c) && q >= lo + 3 && (p == ' ' || p == '\n')) {
+            unsigned char e = (unsigned char)t[q - 3];
+            if (e == '.' || e == '!' || e == '?') return q - 1;
+        }
+        if (c == '\n' && p == '\n') return q;
+    }
+    return lo;
+}
+
 pii_context_hit pii_context_before(const char *t, size_t anchor, size_t window, const char *const *words) {
     pii_context_hit hit = {0, 0};
     size_t lo = anchor > window ? anchor - window : 0;
+    lo = sentence_start(t, lo, anchor);
     for (size_t w = lo; w < anchor; w++) {
         unsigned char c = (unsigned char)t[w];
         if (!pii_is_alpha(c)) continue;

@@ -44,7 +44,9 @@ static int card_iin(const char *d, size_t n) {
         if ((p3 >= 300 && p3 <= 305) || p3 == 309 || p2 == 36 || p2 == 38 || p2 == 39) {
             return n >= 14 && n <= 19; /* Diners */
         }
-        if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19; /* JCB */
+        /* JCB issues from 3528-3589; the rest of the 35 block is accepted too (16-19 digits + Luhn is already
+         * specific, and an unredacted card costs more than a redacted look-alike). */
+        if (p2 == 35) return n >= 16 && n <= 19;
         return 0;
     case '4': return n == 13 || n == 16 || n == 19; /* Visa */
     case '5':
@@ -104,7 +106,10 @@ void pii_scan_card(const pii_scan_ctx *s, size_t i, pii_cands *out) {
         }
         int iin = card_iin(d, n);
         if (iin == 0 || !pii_luhn_valid(d, n)) continue;
-        if (iin == 2 && !pii_context_before(t, i, 48, pii_ctx_card).found) continue;
+        if (iin == 2 && !pii_context_before(t, i, 48, pii_ctx_card).found &&
+            !pii_context_after(t, len, end, 16, pii_ctx_card_after)) {
+            continue;
+        }
         pii_cands_add(out, i, end, PII_CREDIT_CARD, 0);
         return;
     }
@@ -137,7 +142,7 @@ static size_t digit_run(const char *t, size_t len, size_t at) {
 void pii_scan_ssn(const pii_scan_ctx *s, size_t i, pii_cands *out) {
     const char *t = s->t;
     size_t len = s->len;
-    if (!pii_number_start(t, i)) return;
+    if (!pii_chain_start(t, i)) return;
     size_t run = digit_run(t, len, i), end;
     unsigned area, group, serial;
     if (run == 3) {
@@ -154,6 +159,7 @@ void pii_scan_ssn(const pii_scan_ctx *s, size_t i, pii_cands *out) {
         area = num(t, i, 3);
         group = num(t, i + 3, 2);
         serial = num(t, i + 5, 4);
+        if (i > 0 && t[i - 1] == '#') return; /* "#123456789" is an id */
         if (!pii_context_before(t, i, 48, pii_ctx_ssn).found) return;
     } else {
         return;
@@ -215,13 +221,14 @@ static const iban_country *iban_lookup(unsigned char a, unsigned char b) {
     return NULL;
 }
 
-static int bban_structure_ok(const char *bban, const char *fmt) {
+/* Checks the first n characters of bban (upper case) against the registry structure. */
+static int bban_structure_ok(const char *bban, size_t n, const char *fmt) {
     size_t at = 0;
     for (const char *f = fmt; *f != '\0';) {
         unsigned count = 0;
         while (*f >= '0' && *f <= '9') count = count * 10 + (unsigned)(*f++ - '0');
         char kind = *f++;
-        for (unsigned k = 0; k < count; k++, at++) {
+        for (unsigned k = 0; k < count && at < n; k++, at++) {
             unsigned char c = (unsigned char)bban[at];
             if (kind == 'n' && !pii_is_digit(c)) return 0;
             if (kind == 'a' && !pii_is_upper(c)) return 0;
@@ -278,7 +285,7 @@ int pii_iban_valid(const char *in, size_t n) {
     if (!pii_is_digit((unsigned char)s[2]) || !pii_is_digit((unsigned char)s[3])) return 0;
     const iban_country *c = iban_lookup((unsigned char)s[0], (unsigned char)s[1]);
     if (c == NULL || c->length != n) return 0;
-    if (!bban_structure_ok(s + 4, c->bban)) return 0;
+    if (!bban_structure_ok(s + 4, n - 4, c->bban)) return 0;
     /* mod-97 of BBAN + country + check digits, letters as 10..35 */
     unsigned r = 0;
     for (size_t k = 0; k < n; k++) {
@@ -291,6 +298,20 @@ int pii_iban_valid(const char *in, size_t n) {
     }
     if (r != 1) return 0;
     return national_check_ok(s, n);
+}
+
+int pii_iban_prefix_viable(const char *in, size_t n) {
+    char s[40];
+    if (n == 0 || n > 34) return 0;
+    for (size_t k = 0; k < n; k++) s[k] = (char)pii_upper((unsigned char)in[k]);
+    if (!pii_is_upper((unsigned char)s[0])) return 0;
+    if (n == 1) return 1;
+    const iban_country *c = iban_lookup((unsigned char)s[0], (unsigned char)s[1]);
+    if (c == NULL || n >= c->length) return 0;
+    for (size_t k = 2; k < n && k < 4; k++) {
+        if (!pii_is_digit((unsigned char)s[k])) return 0;
+    }
+    return n <= 4 || bban_structure_ok(s + 4, n - 4, c->bban);
 }
 
 /* Country code + check digits, then letters/digits in groups of any size joined by single ' ', '-' or
@@ -320,6 +341,14 @@ void pii_scan_iban(const pii_scan_ctx *s, size_t i, pii_cands *out) {
         if (n == 3 && !pii_is_digit((unsigned char)buf[2])) return;
     }
     if (n != c->length || !pii_word_end(t, len, p)) return;
+    /* Letters after the country code are all upper case or all lower case: "LV80 bANK ..." is a typo, not
+     * an IBAN someone wrote. */
+    int up = 0, lo = 0;
+    for (size_t k = 2; k < n; k++) {
+        up |= pii_is_upper((unsigned char)buf[k]);
+        lo |= pii_is_lower((unsigned char)buf[k]);
+    }
+    if (up && lo) return;
     if (!pii_iban_valid(buf, n)) return;
     pii_cands_add(out, i, p, PII_IBAN_CODE, 0);
 }

@@ -43,6 +43,13 @@ static inline int pii_number_start(const char *t, size_t i) {
     return 1;
 }
 
+/* For spaced numbers (cards, phones, SSNs): also not the second group of a digit chain such as
+ * "3704 0044 0532": a chain is considered from its first group only. */
+static inline int pii_chain_start(const char *t, size_t i) {
+    if (!pii_number_start(t, i)) return 0;
+    return !(i >= 2 && t[i - 1] == ' ' && pii_is_digit((unsigned char)t[i - 2]));
+}
+
 /* 1 when an entity may end at `end`: the next byte is not a word byte. */
 static inline int pii_word_end(const char *t, size_t len, size_t end) {
     return end >= len || !pii_is_word((unsigned char)t[end]);
@@ -61,6 +68,10 @@ void pii_scan_secret(const pii_scan_ctx *s, size_t i, pii_cands *out);          
 void pii_scan_aws_secret(const pii_scan_ctx *s, size_t i, pii_cands *out);
 void pii_scan_private_key(const pii_scan_ctx *s, size_t i, pii_cands *out);     /* at "-----BEGIN" */
 void pii_scan_patterns(const pii_scan_ctx *s, size_t i, pii_cands *out);
+
+/* 1 when the n letters/digits in s (no separators) could still grow into a valid IBAN: a registered
+ * country code, check digits, and a BBAN that fits the country's structure so far. */
+int pii_iban_prefix_viable(const char *s, size_t n);
 
 /* Matches custom pattern p at text[i]; returns the end offset or 0 when it does not match. */
 size_t pii_pattern_match(const pii_pattern *p, const char *t, size_t len, size_t i);
@@ -84,9 +95,7 @@ extern const char *const pii_ctx_phone_weak[];
 extern const char *const pii_ctx_not_phone[];
 extern const char *const pii_ctx_ssn[];
 extern const char *const pii_ctx_card[];
+extern const char *const pii_ctx_card_after[];
 extern const char *const pii_ctx_version[];
-
-/* The longest entity the hold-back ever needs to keep, besides private key blocks (bounded separately). */
-#define PII_TOKEN_HOLD_MAX 512u
 
 #endif /* PII_INTERNAL_H */

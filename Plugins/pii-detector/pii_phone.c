@@ -69,7 +69,9 @@ static int is_nanp(const char *t, const phone_shape *ps) {
 }
 
 static int is_trunk_national(const char *t, const phone_shape *ps) {
-    if (ps->plus || ps->ng < 2 || ps->digits < 9 || ps->digits > 12) return 0;
+    if (ps->plus || ps->digits < 9 || ps->digits > 12) return 0;
+    /* written without separators only with the usual 10-11 digits ("0612345678", "07700900123") */
+    if (ps->ng == 1 && (ps->paren[0] || ps->digits < 10 || ps->digits > 11)) return 0;
     if (ps->glen[0] < 2) return 0;
     const char *g = t + ps->gstart[0];
     return g[0] == '0' && g[1] != '0';
@@ -78,7 +80,8 @@ static int is_trunk_national(const char *t, const phone_shape *ps) {
 static int is_international_00(const char *t, const phone_shape *ps) {
     if (ps->plus || ps->ng < 2 || ps->digits < 10) return 0;
     const char *g = t + ps->gstart[0];
-    return ps->glen[0] >= 2 && g[0] == '0' && g[1] == '0';
+    if (ps->glen[0] >= 3) return g[0] == '0' && g[1] == '0' && g[2] != '0'; /* country codes never start with 0 */
+    return ps->glen[0] == 2 && g[0] == '0' && g[1] == '0' && t[ps->gstart[1]] != '0';
 }
 
 /* Parses the digit groups from i; returns the end offset (after the last group) or 0. */
@@ -129,6 +132,10 @@ static size_t parse_groups(const char *t, size_t len, size_t i, phone_shape *ps)
             sep = 0;
             continue;
         }
+        if (!par && q < len && t[q] == '(') { /* "+44(0)20" */
+            sep = 0;
+            continue;
+        }
         break;
     }
     if (ps->ng == 0) return 0;
@@ -161,7 +168,7 @@ static size_t parse_extension(const char *t, size_t len, size_t end) {
 void pii_scan_phone(const pii_scan_ctx *s, size_t i, pii_cands *out) {
     const char *t = s->t;
     size_t len = s->len;
-    if (pii_is_digit((unsigned char)t[i]) && !pii_number_start(t, i)) return;
+    if (pii_is_digit((unsigned char)t[i]) && !pii_chain_start(t, i)) return;
     phone_shape ps;
     size_t end = parse_groups(t, len, i, &ps);
     if (end == 0 || ps.digits < 7) return;
@@ -173,20 +180,25 @@ void pii_scan_phone(const pii_scan_ctx *s, size_t i, pii_cands *out) {
     }
     if (full < len && t[full] == '@') return;
     if (is_date_shape(t, &ps)) return;
+    if (ps.ng == 2 && ps.sep[1] == '.' && !ps.plus && !ps.paren[0] && !ps.paren[1]) return; /* a decimal: 48.144986 */
+    /* The SSN shape AAA-GG-SSSS is a phone number only with a phone word before it. */
+    int ssn_shape = ps.ng == 3 && !ps.plus && !ps.paren[0] && ps.glen[0] == 3 && ps.glen[1] == 2 && ps.glen[2] == 4 &&
+                    ps.sep[1] == '-' && ps.sep[2] == '-' && full == end;
 
-    pii_context_hit pos = pii_context_before(t, i, 48, pii_ctx_phone);
-    pii_context_hit neg = pii_context_before(t, i, 48, pii_ctx_not_phone);
-    int vetoed = neg.found && (!pos.found || neg.distance < pos.distance);
-
-    int strong = (ps.plus && ps.digits >= 8) || is_international_00(t, &ps) || is_nanp(t, &ps) ||
-                 is_trunk_national(t, &ps);
-    if (strong) {
-        if (vetoed && !ps.plus) return;
+    /* A label right after the number ("416 60 039 office", "082 490 1693-Office") is the most specific
+     * context there is: it outweighs any word before it. */
+    if (pii_context_after(t, len, full, 16, pii_ctx_phone_after)) {
         pii_cands_add(out, i, full, PII_PHONE_NUMBER, 0);
         return;
     }
-    if (vetoed) return;
-    int ok = pos.found || pii_context_after(t, len, full, 16, pii_ctx_phone_after);
+    pii_context_hit pos = pii_context_before(t, i, 48, pii_ctx_phone);
+    pii_context_hit neg = pii_context_before(t, i, 48, pii_ctx_not_phone);
+    int vetoed = neg.found && (!pos.found || neg.distance < pos.distance);
+    int strong = (ps.plus && ps.digits >= 8) || is_international_00(t, &ps) || is_nanp(t, &ps) ||
+                 is_trunk_national(t, &ps);
+    if (vetoed && !ps.plus) return;
+    if (ssn_shape) strong = 0;
+    int ok = strong || pos.found;
     if (!ok && !neg.found) ok = pii_context_before(t, i, 48, pii_ctx_phone_weak).found;
     if (ok) pii_cands_add(out, i, full, PII_PHONE_NUMBER, 0);
 }

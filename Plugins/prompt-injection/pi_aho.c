@@ -124,10 +124,11 @@ int pi_aho_build(pi_aho *a) {
     return 0;
 }
 
-void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int collapse_ws, pi_aho_match_fn fn, void *ctx) {
+void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int feed, const char map[256], pi_aho_match_fn fn,
+                 void *ctx) {
     if (a->delta == NULL || a->npats == 0) return;
-    /* Original offsets of the last 256 bytes fed, to turn a match length into a start offset when runs of
-     * whitespace were fed as one byte. */
+    /* Original offsets of the last 256 bytes fed, to turn a match length into a start offset when the
+     * feed skipped or merged bytes. */
     size_t ring[256];
     size_t fed = 0;
     int32_t s = 0;
@@ -135,7 +136,10 @@ void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int collapse_ws, p
     const size_t ns = a->nsym;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = (uint8_t)text[i];
-        if (collapse_ws) {
+        if (feed == PI_AHO_FEED_MAP) {
+            c = (uint8_t)map[c];
+            if (c == 0) continue;
+        } else if (feed == PI_AHO_FEED_COLLAPSE) {
             int ws = (c == ' ' || c == '\n');
             if (ws && prev_ws) continue;
             prev_ws = ws;
@@ -144,6 +148,7 @@ void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int collapse_ws, p
         ring[fed & 255] = i;
         fed++;
         s = a->delta[(size_t)s * ns + a->sym[c]];
+        if (a->out_first[s] < 0 && a->out_next[s] < 0) continue;
         for (int32_t st = (a->out_first[s] >= 0) ? s : a->out_next[s]; st >= 0; st = a->out_next[st]) {
             for (int32_t p = a->out_first[st]; p >= 0; p = a->out_link[p]) {
                 size_t len = a->pats[p].len;

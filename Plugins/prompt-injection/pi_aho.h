@@ -24,9 +24,14 @@ int pi_aho_add(pi_aho *a, const char *pat, size_t len, uint32_t value);
 int pi_aho_build(pi_aho *a);
 /* Number of patterns added. */
 size_t pi_aho_count(const pi_aho *a);
-/* Report every occurrence of every pattern in text. With collapse_ws, each run of spaces and newlines in
- * the text is read as one space (patterns are stored with single spaces), while the reported offsets
- * still point into the original text. Reentrant: the automaton is not modified. */
-void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int collapse_ws, pi_aho_match_fn fn, void *ctx);
+/* How the text is fed to the automaton. */
+#define PI_AHO_FEED_RAW 0      /* every byte as it is */
+#define PI_AHO_FEED_COLLAPSE 1 /* each run of spaces and newlines as one space (patterns use single spaces) */
+#define PI_AHO_FEED_MAP 2      /* each byte through `map`; bytes mapping to 0 are skipped */
+
+/* Report every occurrence of every pattern in text; offsets always point into the original text.
+ * Reentrant: the automaton is not modified. */
+void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int feed, const char map[256], pi_aho_match_fn fn,
+                 void *ctx);
 
 #endif

@@ -24,13 +24,12 @@ static const class_def CLASSES[] = {
     {"PRIOR", "previous previously prior above earlier preceding foregoing former original initial old existing "
               "preexisting before aforementioned prev"},
     /* Adjectives that name the operator's hidden prompt. */
-    {"SYSADJ", "system initial original hidden secret internal starting first developer preset default core "
-               "underlying"},
+    {"SYSADJ", "system initial original hidden secret internal starting developer underlying"},
     /* What an override discards (strong): the model's instructions. */
     {"INSTR", "instructions instruction directions directives directive prompt prompts rules rule guidelines "
               "commands constraints restrictions programming guidance prompting"},
     /* Weaker objects: discarding "the previous conversation" can be a user's honest reset. */
-    {"INSTRW", "conversation context messages chat text input content information"},
+    {"INSTRW", "conversation conversations context messages chat chats text texts input inputs content information"},
     /* First person: "ignore MY previous instructions" is a user correcting themselves, not an attack. */
     {"MINE", "my our mine ours i we me us"},
     {"EVERY", "everything anything all whatever"},
@@ -87,7 +86,12 @@ static const class_def CLASSES[] = {
     {"DIRECTIVE", "add include insert append integrate incorporate mention modify change alter translate encode "
                   "encrypt convert render write format express use replace substitute reverse shift provide "
                   "enhance augment promote highlight suggest spread hint begin start end conclude finish prepend "
-                  "embed attach put inject sign represent present respond reply answer"},
+                  "embed attach put inject sign represent present respond reply answer introduce misspell scramble "
+                  "jumble rearrange shuffle swap anagram remove omit drop delete group combine merge split join "
+                  "capitalize uppercase lowercase abbreviate shorten paraphrase rephrase rewrite transform mix "
+                  "sprinkle intersperse emphasize stress bold italicize underline wrap surround prefix suffix "
+                  "preface close tease advertise endorse recommend redact censor mask hide conceal repeat "
+                  "double number sort list spell display show output print"},
     /* ... the answer itself, as retrieved content would name it ("your reply") ... */
     {"OUTN", "response responses reply replies answer answers output outputs completion summary message"},
     /* ... and output transformations that hijack it. */

@@ -6,6 +6,26 @@
 
 #include "pi_fold_table.h"
 
+/* Per ASCII byte: 1 = base64 alphabet, 2 = hex-payload alphabet, 4 = opens a chat-template token. */
+static const uint8_t SCAN_HINTS[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    2, 0, 0, 4, 0, 2, 0, 0, 0, 0, 0, 1, 2, 1, 0, 1,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 0, 4, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 2, 0, 0, 1,
+    0, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* Combining marks are dropped so that "i\u0308gnore" and precomposed accents read as the base letter. */
 static int is_combining(uint32_t cp) {
     return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
@@ -134,11 +154,19 @@ int pi_normalize(const uint8_t *in, size_t n, pi_norm_flags flags, pi_norm *out)
     if (buf == NULL) return -1;
     char *cased = buf, *lower = buf + n + 1;
     size_t w = 0, i = 0;
+    size_t b64_run = 0, hex_run = 0, max_b64 = 0, max_hex = 0;
+    unsigned specials = 0;
     while (i < n) {
         uint8_t b = in[i];
         if (b < 0x80) {
             /* ASCII fast path. */
             char c = (char)b;
+            unsigned hint = SCAN_HINTS[b];
+            b64_run = (hint & 1) ? b64_run + 1 : 0;
+            hex_run = (hint & 2) ? hex_run + 1 : 0;
+            max_b64 = b64_run > max_b64 ? b64_run : max_b64;
+            max_hex = hex_run > max_hex ? hex_run : max_hex;
+            specials |= hint;
             if (b >= 0x20 && b != 0x7F) {
                 cased[w] = c;
                 lower[w] = (b >= 'A' && b <= 'Z') ? (char)(b + 32) : c;
@@ -156,6 +184,7 @@ int pi_normalize(const uint8_t *in, size_t n, pi_norm_flags flags, pi_norm *out)
         uint32_t cp;
         size_t len = decode_utf8(in + i, n - i, &cp);
         i += len;
+        b64_run = hex_run = 0;
         if (cp == 0xFFFFFFFFu) continue; /* invalid byte: dropped, like an invisible character */
         if (cp >= 0xE0020 && cp <= 0xE007E) {
             /* Tag characters spell ASCII invisibly: keep that text aside to scan it. */
@@ -173,6 +202,7 @@ int pi_normalize(const uint8_t *in, size_t n, pi_norm_flags flags, pi_norm *out)
         size_t k = pi_fold_codepoint(cp, flags, tmp);
         for (size_t j = 0; j < k; j++) {
             unsigned char c = (unsigned char)tmp[j];
+            specials |= SCAN_HINTS[c] & 4; /* a fullwidth '<' folds to '<' */
             cased[w] = (char)c;
             lower[w] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
             w++;
@@ -183,6 +213,9 @@ int pi_normalize(const uint8_t *in, size_t n, pi_norm_flags flags, pi_norm *out)
     out->cased = cased;
     out->lower = lower;
     out->len = w;
+    out->max_b64_run = max_b64;
+    out->max_hex_run = max_hex;
+    out->has_specials = (specials & 4) != 0;
     return 0;
 }
 

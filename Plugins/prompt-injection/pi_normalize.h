@@ -31,6 +31,10 @@ typedef struct pi_norm {
     size_t len;
     char *hidden;
     size_t hidden_len;
+    /* Hints gathered in the same pass, so later passes can be skipped when they cannot find anything. */
+    size_t max_b64_run; /* longest run of base64-alphabet characters */
+    size_t max_hex_run; /* longest run of hex digits, spaces and \x , : % */
+    int has_specials;   /* the text contains < [ or # (every chat-template token starts with one) */
 } pi_norm;
 
 /* Normalise `n` bytes. Returns 0, or -1 when out of memory (then *out holds nothing to free). */

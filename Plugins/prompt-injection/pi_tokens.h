@@ -15,6 +15,7 @@
 #define PI_TOK_UNTRUSTED 0x10u   /* inside quoted third-party content (set by the detector) */
 #define PI_TOK_PUNCT_AFTER 0x20u /* followed by punctuation, a line end or the end of the text */
 #define PI_TOK_SPACED 0x40u      /* merged from spaced-out letters ("i g n o r e") */
+#define PI_TOK_STOP_AFTER 0x80u  /* followed by ':', '.', a line end or the end of the text */
 
 typedef struct pi_token {
     uint32_t start, end; /* byte span in the normalised text */
@@ -26,14 +27,15 @@ typedef struct pi_token {
 typedef struct pi_tokens {
     pi_token *v;
     size_t n, cap;
-    int leet_candidates; /* some word mixes letters with 0-9 @ $ (worth a leetspeak pass) */
 } pi_tokens;
 
-/* Tokenise `len` bytes of `lower` (with the byte-aligned `cased` for capitals). With `leet`, the
- * characters 0 1 3 4 5 7 @ $ inside words that also hold letters read as o i/l e a s t a s. Words made of
- * single letters separated by one separator character each ("i g n o r e", "i.g.n.o.r.e") are merged
- * back into one word. Contractions become their two words. Returns 0 or -1 (out of memory). */
-int pi_tokenize(const pi_lexicon *lx, const char *lower, const char *cased, size_t len, int leet, pi_tokens *out);
+/* Tokenise `len` bytes of `lower` (with the byte-aligned `cased` for capitals), in one pass.
+ *  - A word that is not in the vocabulary but mixes letters with 0 1 3 4 5 7 @ $ is read as leetspeak
+ *    (o i/l e a s t a s): "1gn0r3" is "ignore". '@' and '$' are word characters next to a letter.
+ *  - Single letters one separator apart ("i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e") form one word.
+ *  - Contractions become their two words ("you're" -> you, are).
+ * Returns 0 or -1 (out of memory). */
+int pi_tokenize(const pi_lexicon *lx, const char *lower, const char *cased, size_t len, pi_tokens *out);
 void pi_tokens_free(pi_tokens *t);
 
 #endif

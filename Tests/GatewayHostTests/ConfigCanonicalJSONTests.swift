@@ -11,7 +11,9 @@ import Testing
     }
 
     @Test func keysAreSortedByUTF8Bytes() throws {
-        #expect(try json("{b: 1, a: 2, B: 3, é: 4, aa: 5, '10': 6, 9: 7}") == #"{"10":6,"9":7,"B":3,"a":2,"aa":5,"b":1,"é":4}"#)
+        #expect(
+            try json("{b: 1, a: 2, B: 3, é: 4, aa: 5, '10': 6, 9: 7}")
+                == #"{"10":6,"9":7,"B":3,"a":2,"aa":5,"b":1,"é":4}"#)
     }
 
     @Test func plainScalarsAreTypedByTheCoreSchema() throws {
@@ -111,7 +113,8 @@ import Testing
         #expect(resolve(".Inf") == .float(.infinity))
         if case .float(let nan) = resolve(".NaN") { #expect(nan.isNaN) } else { Issue.record(".NaN is not a float") }
         #expect(resolve("0xFFFFFFFFFFFFFFFFFF") == .string("0xFFFFFFFFFFFFFFFFFF"))
-        for text in ["0x", "0o8", "12:30", "1.2.3", "e5", ".", "+", "-", "1e", "yes", "No", "on", "nan", "inf", "TRue"] {
+        for text in ["0x", "0o8", "12:30", "1.2.3", "e5", ".", "+", "-", "1e", "yes", "No", "on", "nan", "inf", "TRue"]
+        {
             #expect(resolve(text) == .string(text))
         }
     }

@@ -86,7 +86,9 @@ import Testing
         #expect(loaded.file == "test.yaml")
         let config = loaded.config
         #expect(
-            config.pack == PackConfig(name: "acme-gateway", version: "2.1.0-beta.1", enabled: false, description: "Everything set"))
+            config.pack
+                == PackConfig(
+                    name: "acme-gateway", version: "2.1.0-beta.1", enabled: false, description: "Everything set"))
         #expect(config.chain == ["prompt-injection", "pii-detector", "audit-logger"])
         #expect(
             config.policies["pii-detector"]
@@ -309,7 +311,8 @@ import Testing
         #expect {
             try ConfigLoader.load(path: "/nonexistent/gw.yaml", environment: [:])
         } throws: { error in
-            (error as? ConfigErrors)?.description == "/nonexistent/gw.yaml:0:0: cannot read the config file: no such file"
+            (error as? ConfigErrors)?.description
+                == "/nonexistent/gw.yaml:0:0: cannot read the config file: no such file"
         }
     }
 

@@ -489,7 +489,8 @@ import Testing
 
     @Test func duplicateClientKeyId() {
         expectErrors(
-            withGateway("client_keys:\n  - {id: ops, secret_key_ref: {env: K1}}\n  - {id: ops, secret_key_ref: {env: K1}}"),
+            withGateway(
+                "client_keys:\n  - {id: ops, secret_key_ref: {env: K1}}\n  - {id: ops, secret_key_ref: {env: K1}}"),
             [
                 "test.yaml:9:12: gateway.client_keys[1].id: duplicate client key id 'ops' (first defined at line 8,"
                     + " column 12); client key ids must be unique"
@@ -509,7 +510,8 @@ import Testing
     }
 
     @Test func nonScalarKey() {
-        expectErrors(ConfigFixture.minimal + "\n? [a, b]\n: 1", ["test.yaml:6:3: expected a scalar mapping key, got a list"])
+        expectErrors(
+            ConfigFixture.minimal + "\n? [a, b]\n: 1", ["test.yaml:6:3: expected a scalar mapping key, got a list"])
     }
 
     @Test func anchorsAndAliasesAreRejected() {
@@ -546,6 +548,21 @@ import Testing
             ])
     }
 
+    @Test func tabStartingALineGetsAHint() {
+        expectErrors(
+            "pack:\n\tname: demo",
+            [
+                "test.yaml:2:1: found character that cannot start any token (while scanning for the next token"
+                    + " started at line 2, column 1); YAML does not allow tabs for indentation, use spaces"
+            ])
+    }
+
+    @Test func controlCharacterIsAReaderErrorAtItsPosition() {
+        expectErrors(
+            "pack: {name: demo}\npack2: {name: \"a\u{07}b\"}",
+            ["test.yaml:2:17: invalid YAML input: control characters are not allowed"])
+    }
+
     @Test func badIndentationIsALibyamlSyntaxError() {
         expectErrors(
             "pack:\n  name: demo\n version: 1.0.0",
@@ -567,5 +584,17 @@ import Testing
                 "test.yaml:4:10: did not find expected ',' or ']' (while parsing a flow sequence started at line 3,"
                     + " column 10)"
             ])
+    }
+
+    @Test func nestingDeeperThanTheLimitIsRefused() {
+        let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
+        #expect(
+            ConfigFixture.errors("pack: \(deep)")
+                == [
+                    "test.yaml:1:70: pack\(String(repeating: "[0]", count: 63)): nesting deeper than 64 levels is not"
+                        + " supported in gatewayhost configs"
+                ])
+        let allowed = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
+        #expect(YAMLTreeBuilder.build(text: "a: \(allowed)", file: "t").errors.isEmpty)
     }
 }

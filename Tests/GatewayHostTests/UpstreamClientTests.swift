@@ -6,10 +6,11 @@ import Testing
 /// Request/response behaviour of UpstreamClient against the Python mock upstream.
 @Suite struct UpstreamClientTests {
     @Test func jsonRoundTripSendsTheCallersHeadersAndNothingElse() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
-        let response = try await client.send(MockCalls.chat(mock, text: "round trip"))
+        let request = MockCalls.chat(mock, text: "round trip")
+        let response = try await client.send(request)
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "application/json")
         let object = try MockCalls.json(try await response.collect(upTo: 1 << 20))
@@ -24,11 +25,11 @@ import Testing
         // curl's own additions are suppressed: no Expect round trip, no "Accept: */*".
         #expect(headers["expect"] == nil)
         #expect(headers["accept"] == nil)
-        #expect(seen["body"] as? String == String(decoding: MockCalls.chatBody(model: "mock-gpt", text: "round trip"), as: UTF8.self))
+        #expect(seen["body"] as? String == String(decoding: request.body, as: UTF8.self))
     }
 
     @Test func sequentialRequestsReuseOneConnection() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         for index in 0..<5 {
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func errorStatusesAreResponsesNotErrors() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         var notFound = MockCalls.chat(mock)
@@ -61,9 +62,9 @@ import Testing
     }
 
     @Test func refusedConnectionIsCouldNotConnect() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let closedPort = mock.port
-        mock.stop()  // nothing listens on its port any more
+        await mock.stop()  // nothing listens on its port any more
         let client = UpstreamClient()
         defer { client.shutdown() }
         let request = UpstreamRequest(url: "http://127.0.0.1:\(closedPort)/v1/chat/completions", body: [1])
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func hangingUpstreamHitsTheTotalTimeout() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let start = ContinuousClock.now
@@ -98,7 +99,7 @@ import Testing
     }
 
     @Test func idleTimeoutAlsoCoversTheWaitForTheHead() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let start = ContinuousClock.now
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func headerInjectionIsRefusedWithoutEchoingTheHeader() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let request = MockCalls.chat(mock, extraHeaders: [("X-Key", "sk-secret\r\nX-Evil: 1")])
@@ -133,7 +134,7 @@ import Testing
     }
 
     @Test func emptyHeaderValuesAndOtherMethodsAreSent() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let get = try await client.send(
@@ -153,7 +154,7 @@ import Testing
     }
 
     @Test func collectRefusesBodiesOverTheLimit() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let response = try await client.send(MockCalls.chat(mock, model: "mock-big"))
@@ -162,7 +163,7 @@ import Testing
     }
 
     @Test func twentyConcurrentRequestsShareOneThread() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient(threads: 1)
         defer { client.shutdown() }
         let start = ContinuousClock.now
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func severalThreadsWithASharedCacheServeConcurrentRequests() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient(threads: 3)
         defer { client.shutdown() }
         let replies = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -201,7 +202,7 @@ import Testing
     }
 
     @Test func shutdownFailsTransfersInFlightAndLaterSends() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         let pending = Task { try await client.send(MockCalls.chat(mock, model: "mock-hang", totalTimeout: nil)) }
         try await Task.sleep(for: .milliseconds(300))

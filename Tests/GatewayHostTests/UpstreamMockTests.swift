@@ -13,40 +13,54 @@ final class MockUpstream: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("mock_upstream/mock_upstream.py").path
 
-    init() throws {
+    enum MockError: Error { case noListeningLine(String), badJSON }
+
+    /// Starts the mock and waits for its "LISTENING <port>" line. The blocking pipe read runs on a thread of its
+    /// own: blocking one of the few cooperative threads would stall every other test running in parallel.
+    static func start() async throws -> MockUpstream {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scriptPath, "--port", "0"]
+        process.arguments = ["python3", scriptPath, "--port", "0"]
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()
-        // Blocking read of the one line the mock prints once it accepts connections: "LISTENING <port>".
-        var output = Data()
-        while !output.contains(UInt8(ascii: "\n")) {
-            let more = stdout.fileHandleForReading.availableData
-            if more.isEmpty { break }
-            output.append(more)
-        }
-        let line = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = await withCheckedContinuation { continuation in
+            Thread {
+                var output = Data()
+                while !output.contains(UInt8(ascii: "\n")) {
+                    let more = stdout.fileHandleForReading.availableData
+                    if more.isEmpty { break }
+                    output.append(more)
+                }
+                continuation.resume(returning: String(decoding: output, as: UTF8.self))
+            }.start()
+        }.trimmingCharacters(in: .whitespacesAndNewlines)
         guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw MockError.noListeningLine(line)
         }
+        return MockUpstream(port: port, process: process)
+    }
+
+    private init(port: Int, process: Process) {
         self.port = port
         self.process = process
     }
 
-    deinit { stop() }
-
-    enum MockError: Error { case noListeningLine(String), badJSON }
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    /// SIGTERM, then SIGKILL if the mock is still alive after 2 s; returns once it has exited (its port is free).
+    func stop() async {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     /// GET /__mock/requests: what the mock received (method, path, query, headers, body, client_port).
@@ -124,7 +138,7 @@ enum MockCalls {
 /// The mock's own wire formats, checked through the client (the e2e tests rely on them too).
 @Suite struct UpstreamMockTests {
     @Test func chatCompletionJSONEchoesTheLastUserMessage() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let response = try await client.send(MockCalls.chat(mock, text: "ping pong"))
@@ -137,7 +151,7 @@ enum MockCalls {
     }
 
     @Test func responsesStreamHasTheRealEventSequence() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let body = Array(#"{"model":"mock-gpt","stream":true,"input":"a b"}"#.utf8)
@@ -161,7 +175,7 @@ enum MockCalls {
     }
 
     @Test func azureNeedsAnAPIVersion() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let path = "/openai/deployments/dep-1/chat/completions"
@@ -177,7 +191,7 @@ enum MockCalls {
     }
 
     @Test func errorBodiesReachTheClientUnchanged() async throws {
-        let mock = try MockUpstream()
+        let mock = try await MockUpstream.start()
         let client = UpstreamClient()
         defer { client.shutdown() }
         let response = try await client.send(MockCalls.chat(mock, model: "mock-400"))

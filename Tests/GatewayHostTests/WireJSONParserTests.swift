@@ -67,15 +67,19 @@ let rejectCases: [RejectCase] = [
     RejectCase("lone minus", "-", offset: 1, "unexpected end of input at byte 1, expected a digit"),
     RejectCase("lone high surrogate", #""\uD800""#, offset: 1, #"lone surrogate in \u escape at byte 1"#),
     RejectCase("lone low surrogate", #""ab\uDC00""#, offset: 3, #"lone surrogate in \u escape at byte 3"#),
-    RejectCase("high surrogate then BMP escape", #""\ud83d\u0041""#, offset: 1, #"lone surrogate in \u escape at byte 1"#),
+    RejectCase(
+        "high surrogate then BMP escape", #""\ud83d\u0041""#, offset: 1, #"lone surrogate in \u escape at byte 1"#),
     RejectCase("high surrogate then text", #""\ud83dxxxxxx""#, offset: 1, #"lone surrogate in \u escape at byte 1"#),
     RejectCase("bad hex in \\u", #""\u12G4""#, offset: 1, #"invalid \u escape at byte 1"#),
     RejectCase("truncated \\u", #""\u12"#, offset: 1, #"invalid \u escape at byte 1"#),
     RejectCase("unknown escape", #""a\x""#, offset: 2, "invalid escape character 'x' at byte 2"),
-    RejectCase("invalid UTF-8 continuation", [quote, 0xC3, 0x28, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
+    RejectCase(
+        "invalid UTF-8 continuation", [quote, 0xC3, 0x28, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
     RejectCase("overlong UTF-8", [quote, 0x41, 0xC0, 0xAF, quote], offset: 2, "invalid UTF-8 in string at byte 2"),
-    RejectCase("UTF-8 encoded surrogate", [quote, 0xED, 0xA0, 0x80, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
-    RejectCase("UTF-8 beyond U+10FFFF", [quote, 0xF4, 0x90, 0x80, 0x80, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
+    RejectCase(
+        "UTF-8 encoded surrogate", [quote, 0xED, 0xA0, 0x80, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
+    RejectCase(
+        "UTF-8 beyond U+10FFFF", [quote, 0xF4, 0x90, 0x80, 0x80, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
     RejectCase("truncated UTF-8 sequence", [quote, 0xE2, 0x82, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
     RejectCase("lone continuation byte", [quote, 0x80, quote], offset: 1, "invalid UTF-8 in string at byte 1"),
     RejectCase("raw newline in string", "\"a\nb\"", offset: 2, "control character 0x0A in string at byte 2"),
@@ -210,9 +214,10 @@ let acceptCases: [AcceptCase] = [
                  9223372036854775808, 1e400, -1e400, 1e-400, 123456789012345678901234567890, 2.5E-3]
                 """)
         let items = Array(doc.root.items)
-        #expect(items.map(\.int) == [
-            42, -7, 0, 0, 100, 3, nil, 9_007_199_254_740_993, Int.max, Int.min, nil, nil, nil, 0, nil, nil,
-        ])
+        #expect(
+            items.map(\.int) == [
+                42, -7, 0, 0, 100, 3, nil, 9_007_199_254_740_993, Int.max, Int.min, nil, nil, nil, 0, nil, nil,
+            ])
         #expect(items[4].double == 100)
         #expect(items[6].double == 1.5)
         #expect(items[11].double == .infinity)

@@ -96,7 +96,8 @@ let validationCases: [ValidationCase] = [
         "responses input is a number", .responses, #"{"model":"m","input":1}"#, param: "input", code: "invalid_type",
         message: "Invalid type for 'input': expected a string or an array of input items, but got an integer instead."),
     ValidationCase(
-        "responses input item is not an object", .responses, #"{"model":"m","input":[{"role":"user","content":"a"},"b"]}"#,
+        "responses input item is not an object", .responses,
+        #"{"model":"m","input":[{"role":"user","content":"a"},"b"]}"#,
         param: "input[1]", code: "invalid_type"),
     ValidationCase(
         "responses model missing", .responses, #"{"input":"hi"}"#, param: "model", code: "missing_required_parameter"),

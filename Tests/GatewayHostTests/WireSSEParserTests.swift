@@ -113,7 +113,9 @@ private func expectSplitInvariant(_ bytes: [UInt8]) throws -> [SSEEvent] {
                 SSEEvent(
                     event: "last-wins", data: "no space\n\n", id: "42", retry: "3000",
                     comments: ["comment without space", "comment with space"],
-                    otherFields: [SSEField(name: "x-custom", value: "value: with colon"), SSEField(name: "flag", value: "")])
+                    otherFields: [
+                        SSEField(name: "x-custom", value: "value: with colon"), SSEField(name: "flag", value: ""),
+                    ])
             ])
         #expect(try parse("event: x\n\n") == [SSEEvent(event: "x")])
         #expect(try parse("\n\n\ndata: a\n\n\n") == [SSEEvent(data: "a")])
@@ -138,9 +140,10 @@ private func expectSplitInvariant(_ bytes: [UInt8]) throws -> [SSEEvent] {
         }
         // A second BOM is data, and a partial BOM is not swallowed.
         #expect(try parse([ArraySlice(bom + bom + body)]).first?.otherFields.first?.name == "\u{FEFF}data")
-        #expect(try parse([ArraySlice([0xEF, 0xBB] + Array(":x\n\n".utf8))]) == [
-            SSEEvent(otherFields: [SSEField(name: "\u{FFFD}", value: "x")])
-        ])
+        #expect(
+            try parse([ArraySlice([0xEF, 0xBB] + Array(":x\n\n".utf8))]) == [
+                SSEEvent(otherFields: [SSEField(name: "\u{FFFD}", value: "x")])
+            ])
     }
 
     @Test func eventSizeLimit() throws {
@@ -199,109 +202,109 @@ enum WireStreamFixtures {
     /// A chat completions stream: a keep-alive comment, a role delta, content deltas with non-ASCII text
     /// and escapes, a finish chunk, a usage chunk (empty choices) and the `[DONE]` sentinel.
     static let chatStream = #"""
-    : keep-alive
+        : keep-alive
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"!"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"!"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" How"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" How"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" can"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" can"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" I"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" I"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" help"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" help"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" you"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" you"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" today"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" today"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"? 😊"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"? 😊"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" Ça"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" Ça"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" va —"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" va —"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" 日本語もOK"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":" 日本語もOK"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"\n\n\"quoted\" \\ end"},"logprobs":null,"finish_reason":null}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{"content":"\n\n\"quoted\" \\ end"},"logprobs":null,"finish_reason":null}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}
 
-    data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":14,"total_tokens":33,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}
+        data: {"id":"chatcmpl-AXq7bGvEw9pZ3kT1sN0mLrYcQd8Hj","object":"chat.completion.chunk","created":1732780800,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_0ba0d124f1","choices":[],"usage":{"prompt_tokens":19,"completion_tokens":14,"total_tokens":33,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}}
 
-    data: [DONE]
+        data: [DONE]
 
 
-    """#
+        """#
 
     /// The text the chat stream's deltas add up to.
     static let chatText = "Hello! How can I help you today? 😊 Ça va — 日本語もOK\n\n\"quoted\" \\ end"
 
     /// A Responses API stream with `event:` names, 11 output_text deltas and the final response.completed.
     static let responsesStream = #"""
-    event: response.created
-    data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"in_progress","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}}}
+        event: response.created
+        data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"in_progress","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}}}
 
-    event: response.in_progress
-    data: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"in_progress","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}}}
+        event: response.in_progress
+        data: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"in_progress","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}}}
 
-    event: response.output_item.added
-    data: {"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"in_progress","role":"assistant","content":[]}}
+        event: response.output_item.added
+        data: {"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"in_progress","role":"assistant","content":[]}}
 
-    event: response.content_part.added
-    data: {"type":"response.content_part.added","sequence_number":3,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}}
+        event: response.content_part.added
+        data: {"type":"response.content_part.added","sequence_number":3,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"part":{"type":"output_text","text":"","annotations":[]}}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"Sure"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"Sure"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":5,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"!"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":5,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"!"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":6,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" Here"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":6,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" Here"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" is"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" is"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":8,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" a"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":8,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" a"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":9,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" haiku"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":9,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" haiku"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":10,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":":\n"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":10,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":":\n"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":11,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"Cherry 🌸 petals"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":11,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"Cherry 🌸 petals"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":12,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" fall"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":12,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":" fall"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":13,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"—\n"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":13,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"—\n"}
 
-    event: response.output_text.delta
-    data: {"type":"response.output_text.delta","sequence_number":14,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"\"silence\" \\ speaks"}
+        event: response.output_text.delta
+        data: {"type":"response.output_text.delta","sequence_number":14,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"delta":"\"silence\" \\ speaks"}
 
-    event: response.output_text.done
-    data: {"type":"response.output_text.done","sequence_number":15,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks"}
+        event: response.output_text.done
+        data: {"type":"response.output_text.done","sequence_number":15,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks"}
 
-    event: response.content_part.done
-    data: {"type":"response.content_part.done","sequence_number":16,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"part":{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}}
+        event: response.content_part.done
+        data: {"type":"response.content_part.done","sequence_number":16,"item_id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","output_index":0,"content_index":0,"part":{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}}
 
-    event: response.output_item.done
-    data: {"type":"response.output_item.done","sequence_number":17,"output_index":0,"item":{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}]}}
+        event: response.output_item.done
+        data: {"type":"response.output_item.done","sequence_number":17,"output_index":0,"item":{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}]}}
 
-    event: response.completed
-    data: {"type":"response.completed","sequence_number":18,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"completed","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}]}],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":{"input_tokens":21,"input_tokens_details":{"cached_tokens":0},"output_tokens":18,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":39},"user":null,"metadata":{}}}
+        event: response.completed
+        data: {"type":"response.completed","sequence_number":18,"response":{"id":"resp_67ccd2bed1ec8190b14f964abc054267","object":"response","created_at":1741476542,"status":"completed","error":null,"incomplete_details":null,"instructions":"Answer briefly.","max_output_tokens":null,"model":"gpt-4.1-2025-04-14","output":[{"id":"msg_67ccd2bf17f0819081ff3bb2cf6508e6","type":"message","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks","annotations":[]}]}],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":true,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":{"input_tokens":21,"input_tokens_details":{"cached_tokens":0},"output_tokens":18,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":39},"user":null,"metadata":{}}}
 
 
-    """#
+        """#
 
     /// The text the Responses stream's deltas add up to.
     static let responsesText = "Sure! Here is a haiku:\nCherry 🌸 petals fall—\n\"silence\" \\ speaks"

@@ -142,11 +142,13 @@ private func extract(_ json: String, _ phase: SegmentPhase) throws -> [Seg] {
     }
 
     @Test func chatStreamChunks() throws {
-        let roleOnly = #"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#
+        let roleOnly =
+            #"{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#
         #expect(try extract(roleOnly, .streamEvent(.chatCompletions)) == [Seg(delta, "assistant", "", 0, 0)])
         let content = #"{"id":"c","choices":[{"index":1,"delta":{"content":" world 🌍"},"finish_reason":null}]}"#
         #expect(try extract(content, .streamEvent(.chatCompletions)) == [Seg(delta, "assistant", " world 🌍", 1, 0)])
-        let toolCall = #"{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}"#
+        let toolCall =
+            #"{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}"#
         #expect(try extract(toolCall, .streamEvent(.chatCompletions)) == [])
         let finish = #"{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#
         #expect(try extract(finish, .streamEvent(.chatCompletions)) == [])
@@ -155,7 +157,8 @@ private func extract(_ json: String, _ phase: SegmentPhase) throws -> [Seg] {
     }
 
     @Test func responsesStreamEvents() throws {
-        let deltaEvent = #"{"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_1","output_index":2,"content_index":1,"delta":"Hi \"you\""}"#
+        let deltaEvent =
+            #"{"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_1","output_index":2,"content_index":1,"delta":"Hi \"you\""}"#
         #expect(try extract(deltaEvent, .streamEvent(.responses)) == [Seg(delta, "assistant", "Hi \"you\"", 2, 1)])
         let created = #"{"type":"response.created","response":{"id":"resp_1","output":[]}}"#
         #expect(try extract(created, .streamEvent(.responses)) == [])
@@ -166,7 +169,9 @@ private func extract(_ json: String, _ phase: SegmentPhase) throws -> [Seg] {
     @Test func eventDataThatIsNotJSONHasNoSegments() {
         #expect(segments(ofEventData: Array("[DONE]".utf8), api: .chatCompletions) == [])
         #expect(segments(ofEventData: Array("not json {".utf8), api: .chatCompletions) == [])
-        #expect(segments(ofEventData: Array(#"{"choices":[{"delta":{"content":"x"}}],}"#.utf8), api: .chatCompletions) == [])
+        #expect(
+            segments(ofEventData: Array(#"{"choices":[{"delta":{"content":"x"}}],}"#.utf8), api: .chatCompletions) == []
+        )
         #expect(segments(ofEventData: [], api: .responses) == [])
         let valid = Array(#" {"choices":[{"index":0,"delta":{"content":"x"}}]}"#.utf8)
         #expect(segments(ofEventData: valid, api: .chatCompletions).map(\.text) == ["x"])

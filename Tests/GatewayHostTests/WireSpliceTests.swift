@@ -41,11 +41,13 @@ import Testing
         #expect(Array(output[range.lowerBound..<(range.lowerBound + newLiteral.count)]) == newLiteral)
         #expect(Array(output[(range.lowerBound + newLiteral.count)...]) == Array(source[range.upperBound...]))
         let reparsed = try JSONDocument(parsing: output)
-        #expect(segments(of: reparsed, phase: .request(.chatCompletions)).map(\.text) == ["my email is [EMAIL]\n\"ok\""])
+        #expect(
+            segments(of: reparsed, phase: .request(.chatCompletions)).map(\.text) == ["my email is [EMAIL]\n\"ok\""])
     }
 
     @Test func spliceManyRangesInAnyOrder() throws {
-        let text = #"{"messages":[{"role":"system","content":"one"},{"role":"user","content":[{"type":"text","text":"two"},{"type":"text","text":"three"}]}]}"#
+        let text =
+            #"{"messages":[{"role":"system","content":"one"},{"role":"user","content":[{"type":"text","text":"two"},{"type":"text","text":"three"}]}]}"#
         let source = Array(text.utf8)
         let doc = try JSONDocument(parsing: source)
         let found = segments(of: doc, phase: .request(.chatCompletions))
@@ -93,7 +95,8 @@ import Testing
     @Test func rewriteModelInsertsWhenMissing() throws {
         let withMembers = Array(#"{"input":"hi"}"#.utf8)
         #expect(
-            String(decoding: rewriteModel(source: withMembers, doc: try JSONDocument(parsing: withMembers), to: "m"),
+            String(
+                decoding: rewriteModel(source: withMembers, doc: try JSONDocument(parsing: withMembers), to: "m"),
                 as: UTF8.self) == #"{"model":"m","input":"hi"}"#)
         let empty = Array(" { } ".utf8)
         #expect(

@@ -76,6 +76,8 @@ static uint32_t ntags;
 static char *counter_names[64];
 static uint64_t counter_values[64];
 static uint32_t ncounters;
+/* The segments from the command line (cfg_*), and the working copies one exchange may change. */
+static segment cfg_req[MAX_ITEMS], cfg_resp[MAX_ITEMS], cfg_delta[MAX_ITEMS];
 static segment req_segs[MAX_ITEMS], resp_segs[MAX_ITEMS], delta_segs[MAX_ITEMS];
 static uint32_t nreq, nresp, ndelta;
 static int stream, send_done = 1;
@@ -376,7 +378,8 @@ static pab_verdict judge(pab_call *c, pab_verdict v, uint64_t started) {
         return PAB_VERDICT_ERROR;
     }
     printf("%s", verdict_name(v));
-    if (v == PAB_VERDICT_DENY) printf(" status=%u code=%s message=\"%s\"", c->deny_status, c->deny_code, c->deny_message);
+    if (v == PAB_VERDICT_DENY)
+        printf(" status=%u code=%s message=\"%s\"", c->deny_status, c->deny_code, c->deny_message);
     if (v == PAB_VERDICT_ERROR) printf(" reason=\"%s\"", c->error);
     if (v == PAB_VERDICT_MUTATE)
         for (uint32_t i = 0; i < c->nsegs; i++) printf(" seg[%u]=\"%s\"", i, c->segs[i].text);
@@ -409,6 +412,15 @@ static void new_call(pab_call *c, enum phase ph, segment *segs, uint32_t n) {
     c->deadline = h_now_ns() + timeout_ns;
 }
 
+/* Every exchange starts from the command line's segments, whatever the previous one replaced. */
+static void reset_segments(segment *work, const segment *cfg, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        free(work[i].role);
+        free(work[i].text);
+        work[i] = (segment){cfg[i].kind, dup_str(cfg[i].role), dup_str(cfg[i].text), cfg[i].item};
+    }
+}
+
 /* One exchange. Returns the exit status contribution: 0 fine, 4 plugin error. */
 static int run_exchange(pab_instance *inst) {
     pab_call c;
@@ -420,6 +432,9 @@ static int run_exchange(pab_instance *inst) {
         free(client_text[i]);
         client_text[i] = NULL;
     }
+    reset_segments(req_segs, cfg_req, nreq);
+    reset_segments(resp_segs, cfg_resp, nresp);
+    reset_segments(delta_segs, cfg_delta, ndelta);
 
     if (plugin.exchange_begin) {
         new_call(&c, PH_BEGIN, NULL, 0);
@@ -516,7 +531,8 @@ int main(int argc, char **argv) {
         else if (strcmp(opt, "--timeout-ms") == 0) timeout_ns = (uint64_t)strtoull(arg, NULL, 10) * 1000000u;
         else if (strcmp(opt, "--repeat") == 0) repeat = strtol(arg, NULL, 10);
         else if (strcmp(opt, "--done") == 0) send_done = strcmp(arg, "no") != 0;
-        else if (strcmp(opt, "--response") == 0) add_segment(resp_segs, &nresp, PAB_SEGMENT_OUTPUT, "assistant", arg, nresp);
+        else if (strcmp(opt, "--response") == 0)
+            add_segment(cfg_resp, &nresp, PAB_SEGMENT_OUTPUT, "assistant", arg, nresp);
         else if (strcmp(opt, "--seg") == 0) {
             const char *colon = strchr(arg, ':');
             if (!colon) {
@@ -525,7 +541,7 @@ int main(int argc, char **argv) {
             }
             char role[32];
             snprintf(role, sizeof role, "%.*s", (int)(colon - arg), arg);
-            add_segment(req_segs, &nreq, PAB_SEGMENT_MESSAGE, role, colon + 1, nreq);
+            add_segment(cfg_req, &nreq, PAB_SEGMENT_MESSAGE, role, colon + 1, nreq);
         } else if (strcmp(opt, "--delta") == 0) {
             uint32_t item = 0;
             const char *colon = arg[0] == '@' ? strchr(arg, ':') : NULL;
@@ -533,7 +549,7 @@ int main(int argc, char **argv) {
                 item = (uint32_t)strtoul(arg + 1, NULL, 10);
                 arg = colon + 1;
             }
-            add_segment(delta_segs, &ndelta, PAB_SEGMENT_DELTA, "assistant", arg, item);
+            add_segment(cfg_delta, &ndelta, PAB_SEGMENT_DELTA, "assistant", arg, item);
             stream = 1;
         } else if (strcmp(opt, "--tag") == 0) {
             const char *eq = strchr(arg, '=');
@@ -550,8 +566,8 @@ int main(int argc, char **argv) {
         }
     }
     if (nreq == 0) {
-        add_segment(req_segs, &nreq, PAB_SEGMENT_MESSAGE, "system", "You are terse.", 0);
-        add_segment(req_segs, &nreq, PAB_SEGMENT_MESSAGE, "user", "Hello SECRET-42, how are you?", 1);
+        add_segment(cfg_req, &nreq, PAB_SEGMENT_MESSAGE, "system", "You are terse.", 0);
+        add_segment(cfg_req, &nreq, PAB_SEGMENT_MESSAGE, "user", "Hello SECRET-42, how are you?", 1);
     }
 
     int rc = load(argv[1]);
@@ -583,7 +599,8 @@ int main(int argc, char **argv) {
     printf("destroy: ok\n");
 
     for (uint32_t i = 0; i < ntags; i++) printf("tag %s=%s\n", tag_keys[i], tag_values[i]);
-    for (uint32_t i = 0; i < ncounters; i++) printf("counter %s=%llu\n", counter_names[i], (unsigned long long)counter_values[i]);
+    for (uint32_t i = 0; i < ncounters; i++)
+        printf("counter %s=%llu\n", counter_names[i], (unsigned long long)counter_values[i]);
     for (uint32_t i = 0; i < MAX_ITEMS; i++)
         if (client_text[i]) printf("client_text[%u]=\"%s\"\n", i, client_text[i]);
     return status;

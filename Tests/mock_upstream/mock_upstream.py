@@ -29,6 +29,7 @@ Introspection (not recorded themselves):
 import argparse
 import json
 import select
+import signal
 import socket
 import sys
 import threading
@@ -461,6 +462,10 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick a free one)")
     parser.add_argument("--verbose", action="store_true", help="log each request on stderr")
     args = parser.parse_args()
+    # A parent may spawn us with signals blocked (Foundation's Process from a test runner thread does): unblock them
+    # so that SIGTERM / SIGINT stop the mock.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     Handler.verbose = args.verbose
     server = Server(("127.0.0.1", args.port), Handler)
     print("LISTENING %d" % server.server_address[1], flush=True)

@@ -231,6 +231,7 @@ static inline size_t mj_unescape(const char *p, size_t n, char *dst) {
 
 /* Copies a string token (quotes included in tok) into a new NUL-terminated buffer. */
 static inline int mj_dup_string(mj_span tok, char **out, size_t *out_len) {
+    if (tok.n < 2) return MJ_MALFORMED; /* cannot happen for a validated token; keeps the size math safe */
     size_t body = tok.n - 2;
     char *buf = (char *)malloc(body + 1);
     if (!buf) return MJ_NO_MEMORY;
@@ -309,7 +310,7 @@ static inline int mj_check_keys(const char *s, size_t n, const char *const *allo
     size_t i = mj_skip_ws(s, n, mj_skip_ws(s, n, 0) + 1);
     while (i < n && s[i] == '"') {
         size_t start = i;
-        mj_skip_string(s, n, &i);
+        if (!mj_skip_string(s, n, &i) || i - start < 2) return MJ_MALFORMED;
         char *key = (char *)malloc(i - start - 1);
         if (!key) return MJ_NO_MEMORY;
         size_t key_len = mj_unescape(s + start + 1, i - start - 2, key);
@@ -431,7 +432,7 @@ static inline int mj_get_string_array(const char *s, size_t n, const char *key, 
     size_t i = mj_skip_ws(tok.p, tok.n, 1);
     while (i < tok.n && tok.p[i] != ']') {
         if (tok.p[i] != '"') return MJ_WRONG_TYPE;
-        mj_skip_string(tok.p, tok.n, &i);
+        if (!mj_skip_string(tok.p, tok.n, &i)) return MJ_MALFORMED;
         count++;
         i = mj_skip_ws(tok.p, tok.n, i);
         if (tok.p[i] == ',') i = mj_skip_ws(tok.p, tok.n, i + 1);
@@ -447,11 +448,12 @@ static inline int mj_get_string_array(const char *s, size_t n, const char *key, 
     i = mj_skip_ws(tok.p, tok.n, 1);
     for (size_t k = 0; k < count; k++) {
         size_t start = i;
-        mj_skip_string(tok.p, tok.n, &i);
-        mj_span element = {tok.p + start, i - start};
-        if (mj_dup_string(element, &items[k], &lens[k]) != MJ_OK) {
+        int element_rc = mj_skip_string(tok.p, tok.n, &i) ? MJ_OK : MJ_MALFORMED;
+        if (element_rc == MJ_OK)
+            element_rc = mj_dup_string((mj_span){tok.p + start, i - start}, &items[k], &lens[k]);
+        if (element_rc != MJ_OK) {
             mj_free_string_array(items, lens, k);
-            return MJ_NO_MEMORY;
+            return element_rc;
         }
         i = mj_skip_ws(tok.p, tok.n, i);
         if (tok.p[i] == ',') i = mj_skip_ws(tok.p, tok.n, i + 1);

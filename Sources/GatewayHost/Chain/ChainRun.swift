@@ -151,6 +151,9 @@ final class ChainRun: Sendable {
 
     // MARK: - the phase engine
 
+    /// Slack past a hook's deadline before it is abandoned: scheduling noise, not plugin time.
+    static let graceNanos: UInt64 = 20_000_000
+
     /// Invokes one policy's hook for the phase; nil when the policy does not subscribe to it.
     typealias Invoke = @Sendable (PolicyInstance, HookCall, OpaquePointer?) -> pab_verdict?
 
@@ -179,9 +182,21 @@ final class ChainRun: Sendable {
         while start < policies.count {
             let from = start
             let progress = Progress(index: start, body: body)
-            let budget = policies[start...].reduce(UInt64(0)) { $0 &+ $1.timeoutNanos &* 2 } &+ 20_000_000
-            let outcome = await chain.executor.run(deadlineNanos: MonotonicClock.nanos() &+ budget) {
-                self.runHooks(phase, from: from, progress: progress, invoke: invoke)
+            let job = chain.executor.start { self.runHooks(phase, from: from, progress: progress, invoke: invoke) }
+            // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
+            // grace for scheduling), however long the earlier hooks took within theirs.
+            var outcome: PhaseResult?
+            while true {
+                // Between hooks (or before the job got a thread) look again shortly.
+                let recheck: UInt64 = 50_000_000
+                let deadline = progress.state.withLock { $0.current?.deadlineNanos } ?? (MonotonicClock.nanos() &+ recheck)
+                outcome = await job.wait(untilNanos: deadline &+ Self.graceNanos)
+                if outcome != nil { break }
+                let overdue = progress.state.withLock { s -> Bool in
+                    guard let current = s.current else { return false }
+                    return MonotonicClock.nanos() > current.deadlineNanos &+ Self.graceNanos
+                }
+                if overdue { break }
             }
             if var result = outcome {
                 result.changed = result.changed || changed
@@ -244,6 +259,7 @@ final class ChainRun: Sendable {
                 guard claim(progress, index: index, call: call) else { return abandonedResult() }
                 var created: OpaquePointer?
                 let rc = policy.serialized { begin(policy.instance, call.opaque, &created) }
+                progress.state.withLock { $0.current = nil }
                 if rc == PAB_OK {
                     pluginExchange = created
                     slots.withLock {
@@ -262,7 +278,9 @@ final class ChainRun: Sendable {
 
             let call = HookCall(exchange: exchange, policy: policy, phase: phase, body: body)
             guard claim(progress, index: index, call: call) else { return abandonedResult() }
-            guard let verdict = policy.serialized({ invoke(policy, call, pluginExchange) }) else { continue }
+            let returned = policy.serialized { invoke(policy, call, pluginExchange) }
+            progress.state.withLock { $0.current = nil }  // its deadline no longer counts
+            guard let verdict = returned else { continue }
             if progress.state.withLock({ $0.abandoned }) { return abandonedResult() }
 
             let overran = MonotonicClock.nanos() > call.deadlineNanos

@@ -64,6 +64,13 @@ final class PolicyExecutor: Sendable {
         }
     }
 
+    /// Starts `work` on the pool; the caller waits for it with deadlines of its choosing.
+    func start<T: Sendable>(_ work: @escaping @Sendable () -> T) -> PendingJob<T> {
+        let job = PendingJob<T>()
+        submit { job.complete(work()) }
+        return job
+    }
+
     /// Stops the threads once the queued jobs ran (tests and shutdown).
     func shutdown() {
         queue.withLock { $0.stopped = true }
@@ -83,5 +90,52 @@ private final class ResumeOnce<T: Sendable>: Sendable {
             return c
         }
         pending?.resume(returning: value)
+    }
+}
+
+/// A job running on the pool that may be waited for several times, each wait with its own deadline:
+/// the chain waits hook by hook, extending its patience while hooks keep finishing in time.
+final class PendingJob<T: Sendable>: Sendable {
+    private struct State {
+        var result: T?
+        var waiter: CheckedContinuation<T?, Never>?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    func complete(_ value: T) {
+        let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in
+            s.result = value
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    /// The result, or nil when `deadlineNanos` (monotonic) passes first. Only one waiter at a time.
+    func wait(untilNanos deadlineNanos: UInt64) async -> T? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let (ready, generation) = state.withLock { s -> (T??, Int) in
+                if let result = s.result { return (.some(result), s.generation) }
+                s.generation += 1
+                s.waiter = continuation
+                return (nil, s.generation)
+            }
+            if let ready {
+                continuation.resume(returning: ready)
+                return
+            }
+            let now = MonotonicClock.nanos()
+            let wait = deadlineNanos > now ? deadlineNanos - now : 0
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) {
+                let expired = self.state.withLock { s -> CheckedContinuation<T?, Never>? in
+                    guard s.generation == generation, let waiter = s.waiter else { return nil }
+                    s.waiter = nil
+                    return waiter
+                }
+                expired?.resume(returning: nil)
+            }
+        }
     }
 }

@@ -37,6 +37,7 @@ extension ConfigDecoder {
         }
         let suffix = text.dropFirst(core.count)
         return suffix.isEmpty
-            || (suffix.count > 1 && suffix.dropFirst().allSatisfy { ConfigText.isLetterOrDigit($0) || "-.+".contains($0) })
+            || (suffix.count > 1
+                && suffix.dropFirst().allSatisfy { ConfigText.isLetterOrDigit($0) || "-.+".contains($0) })
     }
 }

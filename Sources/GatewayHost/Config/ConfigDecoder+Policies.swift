@@ -57,7 +57,8 @@ extension ConfigDecoder {
         return settings
     }
 
-    private func decodePlugin(_ node: YAMLNode, _ path: String, into settings: inout PolicySettings, pluginsDir: String) {
+    private func decodePlugin(_ node: YAMLNode, _ path: String, into settings: inout PolicySettings, pluginsDir: String)
+    {
         guard
             let reader = mapping(
                 node, path, expected: "a mapping of plugin settings (file, sha256, on_error, timeout_ms)",
@@ -80,7 +81,8 @@ extension ConfigDecoder {
         if let value = reader.value("on_error"), let mode: FailMode = choice(value, reader.path("on_error")) {
             settings.onError = mode
         }
-        if let value = reader.value("timeout_ms"), let timeout = integer(value, reader.path("timeout_ms"), in: 1...60_000)
+        if let value = reader.value("timeout_ms"),
+            let timeout = integer(value, reader.path("timeout_ms"), in: 1...60_000)
         {
             settings.timeoutMs = timeout
         }
@@ -94,13 +96,16 @@ extension ConfigDecoder {
     private func rejectNonFiniteNumbers(_ node: YAMLNode, _ path: String) {
         switch node.content {
         case .mapping(let entries):
-            for entry in entries { rejectNonFiniteNumbers(entry.value, ConfigKeyPath.child(path, entry.key.scalarText ?? "")) }
+            for entry in entries {
+                rejectNonFiniteNumbers(entry.value, ConfigKeyPath.child(path, entry.key.scalarText ?? ""))
+            }
         case .sequence(let items):
             for (index, item) in items.enumerated() { rejectNonFiniteNumbers(item, ConfigKeyPath.index(path, index)) }
         case .scalar:
             if case .float(let value) = node.scalarValue, !value.isFinite {
                 diagnostics.error(
-                    node, path, "expected a finite number (JSON cannot represent infinity or NaN), got \(describe(node))")
+                    node, path,
+                    "expected a finite number (JSON cannot represent infinity or NaN), got \(describe(node))")
             }
         }
     }

@@ -6,7 +6,8 @@ extension ConfigDecoder {
             let reader = mapping(
                 node, "providers", expected: "a mapping with strategy and targets", keys: ["strategy", "targets"])
         else { return providers }
-        if let value = reader.value("strategy"), let strategy: RoutingStrategy = choice(value, reader.path("strategy")) {
+        if let value = reader.value("strategy"), let strategy: RoutingStrategy = choice(value, reader.path("strategy"))
+        {
             providers.strategy = strategy
         }
         guard let list = reader.required("targets", diagnostics) else { return providers }

@@ -215,7 +215,8 @@ extension ConfigDecoder {
             if let text = value.scalarText, text.hasPrefix("/") {
                 probe.path = text
             } else {
-                diagnostics.error(value, reader.path("path"), "expected a path starting with '/', got \(describe(value))")
+                diagnostics.error(
+                    value, reader.path("path"), "expected a path starting with '/', got \(describe(value))")
             }
         }
         if let value = reader.value("interval_seconds") {

@@ -77,9 +77,11 @@ extension ConfigDecoder {
             let validKeys = "(valid keys: \(keys.joined(separator: ", ")))"
             if unsupported.contains(key) {
                 diagnostics.error(
-                    entry.key, ConfigKeyPath.child(path, key), "key '\(key)' is not supported by gatewayhost \(validKeys)")
+                    entry.key, ConfigKeyPath.child(path, key),
+                    "key '\(key)' is not supported by gatewayhost \(validKeys)")
             } else if let suggestion = DidYouMean.closest(to: key, among: keys) {
-                diagnostics.error(entry.key, ConfigKeyPath.child(path, key), "unknown key '\(key)'", suggestion: suggestion)
+                diagnostics.error(
+                    entry.key, ConfigKeyPath.child(path, key), "unknown key '\(key)'", suggestion: suggestion)
             } else {
                 diagnostics.error(entry.key, ConfigKeyPath.child(path, key), "unknown key '\(key)' \(validKeys)")
             }

@@ -33,7 +33,9 @@ struct ConfigErrors: Error, CustomStringConvertible, Sendable, Equatable {
     init(_ errors: [ConfigError]) {
         // Sort by position; the original order breaks ties so related errors stay in the order they were found.
         self.errors = errors.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
     }
 

@@ -36,7 +36,9 @@ enum ConfigLoader {
         let config = decoder.decode(root: root)
         guard diagnostics.errors.isEmpty else { throw ConfigErrors(diagnostics.errors) }
         let warnings = diagnostics.warnings.enumerated()
-            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
             .map(\.element)
         return LoadedConfig(config: config, warnings: warnings, file: file)
     }

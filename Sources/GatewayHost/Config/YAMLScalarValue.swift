@@ -49,7 +49,8 @@ enum YAMLCoreSchema {
                 return Int(digits, radix: 16).map(YAMLScalarValue.int) ?? .string(text)
             }
         }
-        let unsigned = bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
+        let unsigned =
+            bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") ? bytes.dropFirst() : bytes[...]
         guard !unsigned.isEmpty, unsigned.allSatisfy(ConfigText.isDigit) else { return nil }
         if let value = Int(text) { return .int(value) }
         return Double(text).map(YAMLScalarValue.float)

@@ -75,29 +75,32 @@ struct YAMLTreeBuilder {
                 }
                 defer { yaml_event_delete(&event) }
                 let mark = SourceMark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+                let opensCollection = event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT
+                if opensCollection, stack.count >= Self.maximumDepth {
+                    errors.append(
+                        error(
+                            at: mark, nextChildPath(),
+                            "nesting deeper than \(Self.maximumDepth) levels is not supported in gatewayhost configs"))
+                    return Result(root: nil, errors: errors)
+                }
                 switch event.type {
                 case YAML_STREAM_END_EVENT:
                     return Result(root: root, errors: errors)
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
                     if documents > 1 {
-                        errors.append(error(at: mark, "", "found a second YAML document; a config file must hold exactly one"))
+                        errors.append(
+                            error(at: mark, "", "found a second YAML document; a config file must hold exactly one"))
                         return Result(root: nil, errors: errors)
                     }
                 case YAML_SCALAR_EVENT:
                     let scalar = event.data.scalar
-                    let value = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                    let value = String(
+                        decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                     let path = nextChildPath()
                     checkAnchor(scalar.anchor, mark: mark, path: path)
                     let tag = checkedTag(scalar.tag, mark: mark, path: path, allowString: true)
                     deliver(YAMLNode(.scalar(value, Self.style(scalar.style)), mark: mark, tag: tag))
-                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT
-                where stack.count >= Self.maximumDepth:
-                    errors.append(
-                        error(
-                            at: mark, nextChildPath(),
-                            "nesting deeper than \(Self.maximumDepth) levels is not supported in gatewayhost configs"))
-                    return Result(root: nil, errors: errors)
                 case YAML_SEQUENCE_START_EVENT:
                     let path = nextChildPath()
                     checkAnchor(event.data.sequence_start.anchor, mark: mark, path: path)

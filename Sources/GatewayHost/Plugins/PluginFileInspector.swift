@@ -9,7 +9,11 @@ import Foundation
 /// constructors: once it is called, the code has executed. The file is opened once and every check
 /// (and later the `dlopen` itself, through `/proc/self/fd/N`) uses that descriptor, so the bytes that
 /// were checked are the bytes that run, whatever happens to the path in between.
-struct OpenedPluginFile: ~Copyable {
+///
+/// Once the library is loaded the descriptor stays open for the life of the process: the dynamic loader
+/// knows the library by its load path, and a closed descriptor's number would be reused for the next
+/// plugin, which glibc would then take for the already loaded one.
+struct OpenedPluginFile {
     let path: String
     let fd: Int32
     let sha256: String
@@ -17,7 +21,8 @@ struct OpenedPluginFile: ~Copyable {
     /// The path `dlopen` is given: the already opened, already verified file.
     var loadPath: String { "/proc/self/fd/\(fd)" }
 
-    deinit { close(fd) }
+    /// Closes the file when it was not loaded after all.
+    func close() { _ = Glibc.close(fd) }
 }
 
 enum PluginFileInspector {

@@ -29,9 +29,11 @@ final class PluginLibrary: @unchecked Sendable {
             path: path, policy: policy, expectedSHA256: expectedSHA256, pluginsDirectory: pluginsDirectory)
 
         guard let handle = dlopen(file.loadPath, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            file.close()
             let message = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
             throw fail("dlopen failed: " + message.replacingOccurrences(of: file.loadPath, with: path))
         }
+        let sha256 = file.sha256  // the file stays open from here on (see OpenedPluginFile)
         guard let entry = dlsym(handle, PAB_ENTRY_SYMBOL) else {
             // Tell a plugin built for another major apart from a file that is no plugin at all.
             for major in 2...9 where dlsym(handle, "pab_plugin_entry_v\(major)") != nil {
@@ -49,7 +51,7 @@ final class PluginLibrary: @unchecked Sendable {
         }
         let descriptor = try Self.validatedCopy(of: raw, fail: fail)
         self.path = path
-        self.sha256 = file.sha256
+        self.sha256 = sha256
         self.descriptor = descriptor
         self.name = String(cString: descriptor.name)
         self.version = String(cString: descriptor.version)

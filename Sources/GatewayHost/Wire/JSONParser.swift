@@ -21,7 +21,8 @@ struct JSONParser {
         if position < input.count {
             throw JSONParseError(
                 offset: position,
-                message: "unexpected \(describeByte(input[position])) at byte \(position) after the end of the JSON value")
+                message:
+                    "unexpected \(describeByte(input[position])) at byte \(position) after the end of the JSON value")
         }
     }
 

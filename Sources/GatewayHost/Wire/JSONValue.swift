@@ -106,7 +106,7 @@ struct JSONValue: Sendable {
     }
 
     /// Node index of the value of the last member whose key equals `key`. One pass over the keys; a
-    /// key without escapes is compared in place, after a length check that rejects most keys at once.
+    /// key without escapes is compared in place after a length check that rejects most keys at once.
     private func lastMemberValueIndex(key: UnsafeBufferPointer<UInt8>) -> Int? {
         let storage = document.storage
         return storage.bytes.withUnsafeBufferPointer { bytes in
@@ -116,15 +116,9 @@ struct JSONValue: Sendable {
                 for _ in 0..<Int(nodes[index].count) {
                     let keyNode = nodes[keyIndex]
                     let literal = Int(keyNode.start)..<Int(keyNode.end)
-                    let matches: Bool
-                    if keyNode.flags & JSONNodeRecord.stringHasEscapes == 0 {
-                        matches =
-                            literal.count - 2 == key.count
-                            && (key.isEmpty
-                                || memoryEqual(bytes.baseAddress! + literal.lowerBound + 1, key.baseAddress!, key.count))
-                    } else {
-                        matches = JSONStringDecoding.literal(in: bytes, literal, hasEscapes: true, equals: key)
-                    }
+                    let matches = JSONStringDecoding.literal(
+                        in: bytes, literal, hasEscapes: keyNode.flags & JSONNodeRecord.stringHasEscapes != 0,
+                        equals: key)
                     if matches { found = keyIndex + 1 }
                     keyIndex = Int(nodes[keyIndex + 1].subtreeEnd)
                 }
@@ -179,7 +173,8 @@ struct JSONChildren: Sequence, Sendable {
         let expected: JSONKind = stride == 2 ? .object : .array
         let remaining = parent.kind == expected ? parent.count : 0
         return Iterator(
-            document: parent.document, nodes: parent.document.storage.nodes, nextIndex: parent.index + 1, remaining: remaining, stride: stride)
+            document: parent.document, nodes: parent.document.storage.nodes, nextIndex: parent.index + 1,
+            remaining: remaining, stride: stride)
     }
 }
 
@@ -197,11 +192,4 @@ struct JSONMembers: Sequence, Sendable {
     }
 
     func makeIterator() -> Iterator { Iterator(keys: children.makeIterator()) }
-}
-
-/// Byte equality of two buffers of `count` bytes.
-@inline(__always)
-private func memoryEqual(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    for offset in 0..<count where lhs[offset] != rhs[offset] { return false }
-    return true
 }

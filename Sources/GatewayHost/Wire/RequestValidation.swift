@@ -112,7 +112,8 @@ private func typeName(_ value: JSONValue) -> String {
     case .array: "an array"
     case .string: "a string"
     case .number:
-        value.rawBytes.allSatisfy { $0 == UInt8(ascii: "-") || $0 &- UInt8(ascii: "0") < 10 } ? "an integer" : "a decimal"
+        value.rawBytes.allSatisfy { $0 == UInt8(ascii: "-") || $0 &- UInt8(ascii: "0") < 10 }
+            ? "an integer" : "a decimal"
     case .bool: "a boolean"
     case .null: "null"
     }

@@ -40,7 +40,8 @@ struct SSEEvent: Sendable, Equatable {
         event: String? = nil, data: String, id: String? = nil, retry: String? = nil,
         comments: [String] = [], otherFields: [SSEField] = []
     ) {
-        self.init(event: event, data: Array(data.utf8), id: id, retry: retry, comments: comments, otherFields: otherFields)
+        self.init(
+            event: event, data: Array(data.utf8), id: id, retry: retry, comments: comments, otherFields: otherFields)
     }
 
     /// The data as text (invalid UTF-8 repaired), or nil without a data line.

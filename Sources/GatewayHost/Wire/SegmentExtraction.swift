@@ -75,7 +75,8 @@ private struct SegmentCollector {
             let type = entry["type"]
             if let type, type.stringEquals("function_call_output") {
                 if let output = entry["output"] {
-                    addContent(output, kind: PAB_SEGMENT_INPUT, role: "tool", item: item, partTypes: Self.toolOutputParts)
+                    addContent(
+                        output, kind: PAB_SEGMENT_INPUT, role: "tool", item: item, partTypes: Self.toolOutputParts)
                 }
             } else if type == nil || type?.stringEquals("message") == true, let content = entry["content"] {
                 let role = entry["role"]?.string ?? ""

@@ -1,4 +1,4 @@
-/* HOST MUST SAY: the plugin refused to initialise (its entry function returned NULL; see its log lines above), after its own error log line */
+/* HOST MUST SAY: the plugin refused to initialise (its entry function returned NULL; see its log lines above) */
 #include "policy_abi.h"
 
 #include <stddef.h>

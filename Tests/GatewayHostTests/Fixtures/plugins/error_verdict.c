@@ -1,4 +1,4 @@
-/* HOST MUST SAY: policy error "boom" in on_request: fail_closed answers the client with an error, fail_open lets the request through (and counts it) */
+/* HOST MUST SAY: policy error "boom" in on_request; fail_closed blocks the request, fail_open lets it through */
 #include "policy_abi.h"
 
 #include <stddef.h>

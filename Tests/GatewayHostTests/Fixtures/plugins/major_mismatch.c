@@ -1,4 +1,4 @@
-/* HOST MUST SAY: built for PolicyABI 2.0; this gateway supports PolicyABI 1.x (descriptor abi_major 2 behind the v1 entry) */
+/* HOST MUST SAY: built for PolicyABI 2.0; this gateway supports PolicyABI 1.x */
 #include "policy_abi.h"
 
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* HOST MUST SAY: policy error in on_request: "MUTATE after replace_body without the MUTATES_REQUEST capability" (replace_body returned PAB_ERR_INVALID) */
+/* HOST MUST SAY: policy error "MUTATE after replace_body without the MUTATES_REQUEST capability" */
 #include "policy_abi.h"
 
 #include <stddef.h>

@@ -335,7 +335,8 @@ static pab_verdict on_stream_end(pab_instance *inst, pab_exchange *ex, pab_call 
     const recorder *r = (const recorder *)inst;
     if (hook_start(r, ex, c, "seen_stream_end") != 0) return PAB_VERDICT_ERROR;
     char unknown[32];
-    if (r->host->set_tag(c, text("stream_end_reason"), text(reason_name(e->reason, unknown, sizeof unknown))) != PAB_OK) {
+    const char *reason = reason_name(e->reason, unknown, sizeof unknown);
+    if (r->host->set_tag(c, text("stream_end_reason"), text(reason)) != PAB_OK) {
         r->host->set_error(c, text("set_tag failed"));
         return PAB_VERDICT_ERROR;
     }

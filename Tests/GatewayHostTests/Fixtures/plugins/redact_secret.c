@@ -1,4 +1,4 @@
-/* HOST MUST SAY: nothing (a well-behaved test plugin); the upstream and the client see "[REDACTED]" for every SECRET-<digits>. */
+/* HOST MUST SAY: nothing; upstream and client see "[REDACTED]" for every SECRET-<digits> */
 /*
  * redact_secret.c: test plugin "redact-secret". Replaces every token matching SECRET-[0-9]+ with
  * "[REDACTED]" in every text segment: request segments (on_request), response output segments

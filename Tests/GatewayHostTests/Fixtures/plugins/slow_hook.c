@@ -1,4 +1,4 @@
-/* HOST MUST SAY: policy error in on_request: "timeout: the hook ..." when sleep_ms exceeds timeout_ms (then on_error applies); with sleep_ms < timeout_ms it allows. */
+/* HOST MUST SAY: policy error "timeout: ..." in on_request when sleep_ms > timeout_ms; ALLOW otherwise */
 #define _POSIX_C_SOURCE 200809L
 #include "mini_json.h"
 #include "policy_abi.h"

@@ -1,0 +1,191 @@
+import Foundation
+import PolicyABI
+import Testing
+
+@testable import GatewayHost
+
+/// Chain semantics with real plugins: order, short-circuit, mutation seen by the next policy, tags along
+/// the chain, begin/end pairing on every path, and the fail modes.
+@Suite struct ChainEngineTests {
+    let recorder: String
+    let journal: String
+
+    init() throws {
+        recorder = try PluginBuilder.fixture("recorder")
+        journal = TestPaths.makeTemporaryFolder("journal") + "/journal.log"
+    }
+
+    func entry(_ name: String, _ config: String = "", onError: FailMode = .failClosed) -> ChainHarness.Entry {
+        let extra = config.isEmpty ? "" : "," + config
+        return .init(name: name, file: recorder, config: "{\"journal\":\(jsonQuoted(journal))\(extra)}", onError: onError)
+    }
+
+    func journalLines() -> [String] {
+        ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test func runsInOrderAndTagsFlowAlong() async throws {
+        let chain = try ChainHarness.load([
+            entry("first", #""tag_key":"finding","tag_value":"2""#), entry("second"), entry("third"),
+        ])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        let result = await run.request(ChainHarness.chatBody("hello"))
+        #expect(result.decision == .proceed)
+        await run.end(PAB_END_COMPLETED, status: 200)
+        // Each policy saw the tags of the ones before it, in chain order.
+        #expect(exchange.tag("second.seen")?.contains("first.finding") == true)
+        #expect(exchange.tag("third.seen")?.contains("second.seen_request") == true)
+        #expect(exchange.tag("first.seen") == "")
+        let verdicts = exchange.verdicts.map { "\($0.policy):\($0.verdict)" }
+        #expect(verdicts == ["first:allow", "second:allow", "third:allow"])
+        #expect(
+            journalLines() == [
+                "begin first \(exchange.requestID)", "begin second \(exchange.requestID)",
+                "begin third \(exchange.requestID)", "end first \(exchange.requestID) completed 200",
+                "end second \(exchange.requestID) completed 200", "end third \(exchange.requestID) completed 200",
+            ])
+    }
+
+    @Test func firstDenyStopsTheChain() async throws {
+        let chain = try ChainHarness.load([
+            entry("first"), entry("second", #""deny_if_contains":"forbidden","message":"no forbidden words""#),
+            entry("third"),
+        ])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        let result = await run.request(ChainHarness.chatBody("a forbidden thing"))
+        #expect(
+            result.decision
+                == .deny(policy: "second", payload: DenyPayload(status: 409, code: "input_blocked", message: "no forbidden words")))
+        await run.end(PAB_END_DENIED, status: 409)
+        #expect(exchange.tag("third.seen_request") == nil, "the third policy never ran")
+        // Only the policies that began get an end, each exactly once, with the reason.
+        let id = exchange.requestID
+        #expect(
+            journalLines() == [
+                "begin first \(id)", "begin second \(id)", "end first \(id) denied 409", "end second \(id) denied 409",
+            ])
+    }
+
+    @Test func mutationIsWhatTheNextPolicySees() async throws {
+        let chain = try ChainHarness.load([
+            entry("first", #""replace":"secret","with":"[X]""#),
+            entry("second", #""deny_if_contains":"secret""#),
+        ])
+        let run = chain.start(ChainHarness.exchange())
+        let result = await run.request(ChainHarness.chatBody("my secret is secret"))
+        #expect(result.decision == .proceed, "the second policy saw the redacted text, so it did not deny")
+        #expect(result.changed)
+        let text = ChainHarness.text(result.body)
+        #expect(text.contains(#""content":"my [X] is [X]""#))
+        // Everything else is byte-for-byte what the client sent.
+        #expect(text.contains(#""x_unknown":{"keep":[1,2.50,"as is"]}"#))
+        await run.end(PAB_END_COMPLETED, status: 200)
+    }
+
+    @Test func beginEndPairedAcrossManyConcurrentExchanges() async throws {
+        let chain = try ChainHarness.load([entry("first"), entry("second", #""deny_if_contains":"deny-me""#), entry("third")])
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<60 {
+                group.addTask {
+                    let run = chain.start(ChainHarness.exchange(id: "req-\(index)"))
+                    let result = await run.request(ChainHarness.chatBody(index % 3 == 0 ? "deny-me" : "fine"))
+                    let denied = result.decision != .proceed
+                    await run.end(denied ? PAB_END_DENIED : PAB_END_COMPLETED, status: denied ? 409 : 200)
+                    await run.end(PAB_END_COMPLETED, status: 200)  // a second end is ignored
+                }
+            }
+        }
+        var begins: [String: Int] = [:]
+        var ends: [String: Int] = [:]
+        for line in journalLines() {
+            let parts = line.split(separator: " ")
+            let key = "\(parts[1]) \(parts[2])"
+            if parts[0] == "begin" { begins[key, default: 0] += 1 } else { ends[key, default: 0] += 1 }
+        }
+        #expect(begins.count == 60 * 3 - 20, "third never begins for the 20 denied exchanges")
+        #expect(begins == ends, "every begin has exactly one end")
+    }
+
+    @Test func failClosedRefusesAndFailOpenContinues() async throws {
+        let broken = try PluginBuilder.fixture("error_verdict")
+        let closed = try ChainHarness.load([.init(name: "error-verdict", file: broken, onError: .failClosed), entry("after")])
+        let exchange = ChainHarness.exchange()
+        let result = await closed.start(exchange).request(ChainHarness.chatBody("x"))
+        guard case .failure(let policy, let reason) = result.decision else {
+            Issue.record("expected a failure, got \(result.decision)")
+            return
+        }
+        #expect(policy == "error-verdict")
+        #expect(reason == "plugin error: boom")
+        #expect(exchange.tag("after.seen_request") == nil)
+
+        let open = try ChainHarness.load([.init(name: "error-verdict", file: broken, onError: .failOpen), entry("after")])
+        let openExchange = ChainHarness.exchange()
+        let openResult = await open.start(openExchange).request(ChainHarness.chatBody("x"))
+        #expect(openResult.decision == .proceed)
+        #expect(openExchange.tag("after.seen_request") == "1", "the chain continued")
+        #expect(open.policies[0].failOpenCount.load(ordering: .relaxed) == 1)
+        #expect(open.policies[0].errorCount.load(ordering: .relaxed) == 1)
+        #expect(openExchange.verdicts.first?.verdict == "error_fail_open")
+    }
+
+    @Test(arguments: [
+        ("unknown_verdict", "unknown verdict 77"),
+        ("deny_without_payload", "DENY verdict without a deny() payload"),
+        ("mutate_without_capability", "MUTATE after replace_body without the MUTATES_REQUEST capability"),
+    ])
+    func misbehaviourIsAnError(fixture: String, reason: String) async throws {
+        let name = fixture.replacingOccurrences(of: "_", with: "-")
+        let chain = try ChainHarness.load([.init(name: name, file: try PluginBuilder.fixture(fixture))])
+        let result = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
+        #expect(result.decision == .failure(policy: name, reason: reason))
+    }
+
+    @Test func slowHookTimesOutWithoutHoldingTheRequest() async throws {
+        let slow = try PluginBuilder.fixture("slow_hook")
+        let chain = try ChainHarness.load([
+            .init(name: "slow-hook", file: slow, config: #"{"sleep_ms":1500}"#, onError: .failOpen, timeoutMs: 100),
+            entry("after"),
+        ])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        let started = Date()
+        let result = await run.request(ChainHarness.chatBody("x"))
+        let waited = Date().timeIntervalSince(started)
+        #expect(result.decision == .proceed, "fail_open: the chain went on")
+        #expect(waited < 1.0, "the request did not wait for the stuck hook (\(waited) s)")
+        #expect(exchange.tag("after.seen_request") == "1")
+        await run.end(PAB_END_COMPLETED, status: 200)
+
+        let closed = try ChainHarness.load([
+            .init(name: "slow-hook", file: slow, config: #"{"sleep_ms":300}"#, timeoutMs: 50)
+        ])
+        let closedResult = await closed.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
+        guard case .failure(_, let reason) = closedResult.decision else {
+            Issue.record("expected a timeout failure, got \(closedResult.decision)")
+            return
+        }
+        #expect(reason.hasPrefix("timeout"))
+    }
+
+    @Test func streamEventsPassTheChainAndADenyStopsIt() async throws {
+        let chain = try ChainHarness.load([
+            entry("first", #""replace":"bad","with":"good""#),
+            entry("second", #""deny_stream_if_contains":"stop""#),
+        ])
+        let exchange = ChainHarness.exchange(stream: true)
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let one = await run.streamEvent(ChainHarness.chunk("a bad word"), event: nil, index: 0)
+        #expect(one.decision == .proceed)
+        #expect(ChainHarness.text(one.body).contains(#""content":"a good word""#))
+        let two = await run.streamEvent(ChainHarness.chunk("now stop"), event: nil, index: 1)
+        #expect(two.decision == .deny(policy: "second", payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
+        _ = await run.streamEnd(reason: PAB_END_DENIED, events: 2, bytes: 10)
+        await run.end(PAB_END_DENIED, status: 409)
+        #expect(exchange.tag("first.chunks") == "2")
+        #expect(exchange.tag("first.stream_end_reason") == "denied")
+    }
+}

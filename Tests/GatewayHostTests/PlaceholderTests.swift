@@ -1,3 +1,0 @@
-import Testing
-@testable import GatewayHost
-@Test func placeholder() { #expect(1 == 1) }
