@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what gatewayhost needs on a Debian machine with the Swift toolchain, when it is missing:
+# libcurl and libyaml headers (the gateway links them), a C compiler (plugins and their tests), and
+# python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv).
+set -euo pipefail
+
+missing=()
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing+=(libcurl4-openssl-dev)
+dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if [ "${1:-}" = "--with-tests" ]; then
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null 2>&1 || { echo "setup: the Swift toolchain (swift) is not on PATH" >&2; exit 1; }
