@@ -110,13 +110,30 @@ private struct SegmentCollector {
         }
     }
 
+    /// A Responses stream event: the `delta` of response.output_text.delta (DELTA), and the full text the
+    /// terminal events repeat (OUTPUT): output_text.done's `text`, content_part.done's `part.text`,
+    /// output_item.done's `item.content[j].text` and response.completed's `response.output`. Without the
+    /// latter a policy that redacts deltas would leak the original text through the summary events.
     mutating func responsesStreamEvent(_ root: JSONValue) {
-        guard root["type"]?.stringEquals("response.output_text.delta") == true, let delta = root["delta"] else {
-            return
-        }
+        guard let type = root["type"] else { return }
         let item = root["output_index"]?.int.flatMap(UInt32.init(exactly:)) ?? 0
         let part = root["content_index"]?.int.flatMap(UInt32.init(exactly:)) ?? 0
-        add(delta, kind: PAB_SEGMENT_DELTA, role: "assistant", item: item, part: part)
+        if type.stringEquals("response.output_text.delta"), let delta = root["delta"] {
+            add(delta, kind: PAB_SEGMENT_DELTA, role: "assistant", item: item, part: part)
+        } else if type.stringEquals("response.output_text.done"), let text = root["text"] {
+            add(text, kind: PAB_SEGMENT_OUTPUT, role: "assistant", item: item, part: part)
+        } else if type.stringEquals("response.content_part.done"), let partObject = root["part"],
+            partObject.kind == .object, let text = partObject["text"]
+        {
+            add(text, kind: PAB_SEGMENT_OUTPUT, role: "assistant", item: item, part: part)
+        } else if type.stringEquals("response.output_item.done"), let entry = root["item"], entry.kind == .object,
+            let content = entry["content"], content.kind == .array
+        {
+            let role = entry["role"]?.string ?? "assistant"
+            addContent(content, kind: PAB_SEGMENT_OUTPUT, role: role, item: item, partTypes: Self.responsesOutputParts)
+        } else if type.stringEquals("response.completed"), let response = root["response"], response.kind == .object {
+            responsesResponse(response)
+        }
     }
 
     /// `content` as a plain string (part 0) or an array of typed parts whose `text` is a string.

@@ -194,7 +194,9 @@ typedef uint32_t pab_segment_kind;
 /* A Responses API input text: `input` when it is a string, input[i].content (string or parts[j].text),
  * or `instructions`. */
 #define PAB_SEGMENT_INPUT 2u
-/* Generated text in a non-streamed response: choices[i].message.content, or a Responses output_text. */
+/* Generated text in a non-streamed response: choices[i].message.content, or a Responses output_text.
+ * In a Responses stream also the full text the summary events repeat (response.output_text.done's
+ * text, content_part.done, output_item.done, response.completed): redact it as you redact deltas. */
 #define PAB_SEGMENT_OUTPUT 3u
 /* Generated text in one streamed event: choices[i].delta.content, or a Responses
  * response.output_text.delta's delta. */
