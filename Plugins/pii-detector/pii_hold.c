@@ -4,15 +4,17 @@
  * Text arrives in small deltas; an entity may be cut in two ("4111 1111" | " 1111 1111"). Releasing text is
  * safe only where no entity can start and still continue into the next delta. The hold starts at the
  * earliest of:
- *   1. the last token: the trailing run of bytes that can occur inside an entity (letters, digits and
- *      . _ % + - @ : / = ( ), plus the literal characters of custom patterns). Nothing is held when the text
- *      ends in whitespace or punctuation that no entity contains (, ; ! ? " ' ...).
- *   2. a chain of space-separated groups that could still grow into a spaced entity: digit groups (phone,
- *      card, SSN; at most 19 digits, optionally ending in the start of a label like "off[ice]") or an IBAN
- *      prefix (registered country, check digits, BBAN structure so far). A single trailing space after such
- *      a chain keeps it held, since the next group may follow.
- *   3. an unterminated "-----BEGIN ... PRIVATE KEY-----" block (or a header that may still become one).
- *   4. a custom pattern that has matched a prefix (or all) of itself up to the end of the text.
+ *   1. the last token: the trailing run of bytes that can occur inside an entity (ASCII letters and digits,
+ *      . _ % + - @ : / = ( ) ', accented Latin letters, and the literal characters of custom patterns).
+ *      Nothing is held when the text ends in whitespace or punctuation no entity contains (, ; ! ? " ...).
+ *   2. a trailing digit chain that may still grow into a phone number, card or SSN, or still get the label
+ *      that makes it a phone number: groups of [0-9()+.-/] joined by single spaces (at most 19 digits),
+ *      optionally followed by the bytes between a number and its label (" ", ", ", "-", "(") and the start
+ *      of a label word ("off" of "office").
+ *   3. a trailing run of letter/digit groups that is still a prefix of a valid IBAN (registered country,
+ *      check digits, BBAN structure so far, below the country's length).
+ *   4. an unterminated "-----BEGIN ... PRIVATE KEY-----" block (or a header that may still become one).
+ *   5. a custom pattern that has matched a prefix (or all) of itself up to the end of the text.
  * Plain prose therefore goes out at once up to its last word; a number or key goes out as soon as the
  * text after it shows it is complete.
  */
@@ -20,14 +22,12 @@
 
 #include "pii_internal.h"
 
-static int is_group_char(unsigned char c) {
-    return pii_is_alnum(c) || c == '(' || c == ')' || c == '+' || c == '.' || c == '-';
-}
-
 static int is_entity_byte(const pii_config *cfg, unsigned char c) {
     if (pii_is_alnum(c)) return 1;
+    if ((c >= 0xC3 && c <= 0xC9) || (c >= 0x80 && c <= 0xBF)) return 1; /* Latin-1 Supplement .. Latin Extended-B */
     switch (c) {
     case '.': case '_': case '%': case '+': case '-': case '@': case ':': case '/': case '=': case '(': case ')':
+    case '\'':
         return 1;
     default:
         break;
@@ -56,73 +56,79 @@ static int is_label_prefix(const char *t, size_t a, size_t n) {
     return 0;
 }
 
-/* Could t[a, e) (groups joined by single spaces, maybe one trailing space) still grow into a phone, card or
- * SSN? `at_end` says whether e is the end of the text (a label word can only be growing there). */
-static int numeric_chain_viable(const char *t, size_t a, size_t e, int at_end) {
-    unsigned char c0 = (unsigned char)t[a];
-    if (!pii_is_digit(c0) && c0 != '+' && c0 != '(') return 0;
-    size_t digits = 0, groups = 1, q = a;
-    for (; q < e; q++) {
-        unsigned char c = (unsigned char)t[q];
-        if (pii_is_digit(c)) {
-            digits++;
-        } else if (c == ' ') {
-            groups++;
-        } else if (c == '(' || c == ')' || c == '+' || c == '.' || c == '-') {
-            /* separators */
-        } else if (pii_is_alpha(c)) {
-            break; /* maybe the start of a label */
-        } else {
-            return 0;
-        }
-    }
-    if (q < e) {
-        size_t w = q;
-        while (w < e && pii_is_alpha((unsigned char)t[w])) w++;
-        if (w != e || !at_end || !is_label_prefix(t, q, e - q)) return 0;
-    }
-    return digits > 0 && digits <= 19 && groups <= 12;
+static int is_number_char(unsigned char c) {
+    return pii_is_digit(c) || c == '(' || c == ')' || c == '+' || c == '.' || c == '-' || c == '/';
 }
 
-static int iban_chain_viable(const char *t, size_t a, size_t e) {
-    char s[40];
-    size_t n = 0;
-    for (size_t q = a; q < e; q++) {
-        unsigned char c = (unsigned char)t[q];
-        if (pii_is_alnum(c)) {
-            if (n == sizeof s) return 0;
-            s[n++] = (char)c;
-        } else if (c != ' ' && c != '-' && c != '.') {
-            return 0;
-        }
-    }
-    return pii_iban_prefix_viable(s, n);
+/* Bytes pii_context_after skips between a number and its label. */
+static int is_label_gap(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '-' || c == '(' || c == '\\' || c == ',' || c == '/';
 }
 
-static int chain_viable(const char *t, size_t a, size_t e, int at_end) {
-    return numeric_chain_viable(t, a, e, at_end) || iban_chain_viable(t, a, e);
-}
-
-/* Start of the maximal run of group characters ending at e (exclusive), not before `from`. */
-static size_t group_start(const char *t, size_t from, size_t e) {
-    size_t g = e;
-    while (g > from && is_group_char((unsigned char)t[g - 1])) g--;
-    return g;
-}
-
-static size_t chain_hold(const char *t, size_t len, size_t from) {
+/* A trailing digit chain that may still grow into a phone, card or SSN, or get its label: groups of
+ * [0-9()+.-] joined by single spaces (at most 19 digits, 12 groups), optionally followed by label gap
+ * bytes and the beginning of a label word. Returns where to hold from, or len. */
+static size_t numeric_hold(const char *t, size_t len, size_t from) {
     size_t e = len;
-    if (len >= from + 2 && t[len - 1] == ' ' && is_group_char((unsigned char)t[len - 2])) e = len - 1;
-    size_t g = group_start(t, from, e);
-    if (g == e || !chain_viable(t, g, len, 1)) return len;
-    size_t start = g;
-    /* Earlier groups join when a single space separates them ("Phone:(415) 555" holds "(415) 555"). */
-    while (start >= from + 2 && t[start - 1] == ' ' && is_group_char((unsigned char)t[start - 2])) {
-        size_t pg = group_start(t, from, start - 1);
-        if (!chain_viable(t, pg, len, 1)) break;
-        start = pg;
+    size_t w = e;
+    while (w > from && pii_is_alpha((unsigned char)t[w - 1])) w--;
+    if (w < e && !is_label_prefix(t, w, e - w)) return len;
+    e = w;
+    while (e > from && is_label_gap((unsigned char)t[e - 1])) e--;
+    /* walk back over groups */
+    size_t start = len, digits = 0, groups = 0, q = e;
+    for (;;) {
+        size_t g = q;
+        while (g > from && is_number_char((unsigned char)t[g - 1])) g--;
+        while (g < q && !pii_is_digit((unsigned char)t[g]) && t[g] != '+' && t[g] != '(') g++;
+        if (g == q) break;
+        size_t d = 0;
+        for (size_t k = g; k < q; k++) d += pii_is_digit((unsigned char)t[k]);
+        if (d == 0 || digits + d > 19 || groups == 12) break;
+        digits += d;
+        groups++;
+        start = g;
+        if (g >= from + 2 && t[g - 1] == ' ' && is_number_char((unsigned char)t[g - 2])) {
+            q = g - 1;
+            continue;
+        }
+        break;
     }
     return start;
+}
+
+/* A trailing run of letter/digit groups (single ' ', '-', '.' between them) that is still a prefix of a
+ * valid IBAN. Returns where to hold from, or len. */
+static size_t iban_hold(const char *t, size_t len, size_t from) {
+    size_t e = len;
+    if (e > from && (t[e - 1] == ' ' || t[e - 1] == '-' || t[e - 1] == '.')) e--;
+    size_t best = len, a = e;
+    char s[40];
+    while (a > from) {
+        unsigned char c = (unsigned char)t[a - 1];
+        if (pii_is_alnum(c)) {
+            a--;
+        } else if ((c == ' ' || c == '-' || c == '.') && a - 1 > from && pii_is_alnum((unsigned char)t[a - 2]) &&
+                   a < e && pii_is_alnum((unsigned char)t[a])) {
+            a--;
+        } else {
+            break;
+        }
+        if (e - a > 50) break;
+        /* a candidate start: a letter at a word start */
+        if (pii_is_alpha((unsigned char)t[a]) && (a == 0 || !pii_is_alnum((unsigned char)t[a - 1]))) {
+            size_t n = 0;
+            int ok = 1;
+            for (size_t k = a; k < e && ok; k++) {
+                if (pii_is_alnum((unsigned char)t[k])) {
+                    if (n == sizeof s) ok = 0;
+                    else s[n++] = t[k];
+                }
+            }
+            if (ok && pii_iban_prefix_viable(s, n)) best = a;
+        }
+    }
+    return best;
 }
 
 /* 0: not a private key header; 1: a complete private key header; 2: could still become one. */
@@ -177,11 +183,15 @@ static size_t pattern_hold(const pii_config *cfg, const char *t, size_t len, siz
 
 size_t pii_hold_start(const pii_config *cfg, const char *t, size_t len, size_t from) {
     if (len <= from) return len;
-    size_t hold = len;
     size_t p = len;
     while (p > from && is_entity_byte(cfg, (unsigned char)t[p - 1])) p--;
-    hold = p;
-    size_t c = chain_hold(t, len, from);
+    /* Accented Latin letters may be part of an e-mail's local part ("jürgen@"); other scripts are not held,
+     * so a stream without spaces (Chinese, Japanese) is still released as it comes. Never split a character. */
+    while (p < len && ((unsigned char)t[p] & 0xC0) == 0x80) p++;
+    size_t hold = p;
+    size_t c = numeric_hold(t, len, from);
+    if (c < hold) hold = c;
+    c = iban_hold(t, len, from);
     if (c < hold) hold = c;
     if (cfg->types & PII_TYPE_BIT(PII_PRIVATE_KEY)) {
         size_t k = private_key_hold(t, len, from);

@@ -5,9 +5,11 @@
 
 /* ------------------------------------------------------------------------------------------------ e-mail */
 
-/* Local part: RFC 5322 atoms in practice, plus UTF-8 (RFC 6531) for names such as "jürgen". */
+/* Local part: RFC 5322 atoms in practice, plus accented Latin letters (RFC 6531) for names such as
+ * "jürgen": UTF-8 lead bytes 0xC3-0xC9 (U+00C0-U+024F) and continuation bytes. */
 static int is_local_char(unsigned char c) {
-    return pii_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'' || c >= 0x80;
+    return pii_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'' ||
+           (c >= 0xC3 && c <= 0xC9) || (c >= 0x80 && c <= 0xBF);
 }
 
 /* Image names such as "icon@2x.png" look like addresses; these endings are never top-level domains

@@ -191,10 +191,12 @@ import Testing
         let mock = try await MockUpstream.start()
         let client = UpstreamClient(bufferHighWater: 8 * 1024)
         defer { client.shutdown() }
-        let response = try await client.send(MockCalls.chat(mock, model: "mock-big", totalTimeout: nil, idleTimeout: 0.3))
+        // The idle timeout is generous so that only a paused transfer counted as idle (not a slow test machine) fails.
+        let response = try await client.send(
+            MockCalls.chat(mock, model: "mock-big", totalTimeout: nil, idleTimeout: 0.5))
         var iterator = response.body.makeAsyncIterator()
         var total = try #require(try await iterator.next()).count
-        try await Task.sleep(for: .milliseconds(800))  // paused far longer than the idle timeout
+        try await Task.sleep(for: .milliseconds(1500))  // paused three times longer than the idle timeout
         while let chunk = try await iterator.next() { total += chunk.count }
         #expect(total > 2 * 1024 * 1024)
         #expect(response.body.stats.pauses > 0)

@@ -78,10 +78,8 @@ MEMBER(pab_request, path, 24, 16);
 MEMBER(pab_request, content_type, 40, 16);
 MEMBER(pab_request, body, 56, 16);
 MEMBER(pab_request, stream, 72, 4);
-/* Bytes 76..79 are tail padding. A v1.1 uint32_t appended after `stream` would land at offset 76, inside
- * a v1.0 host's struct_size of 80, so PAB_HAS(r, pab_request, it) would say yes on a v1.0 host and the
- * plugin would read padding. Whoever extends pab_request must keep that from happening (first new member
- * 8-byte aligned, or an explicit reserved field). */
+MEMBER(pab_request, reserved0, 76, 4);
+/* reserved0 fills what would be tail padding, so a member appended in v1.x starts at 80 and PAB_HAS is exact. */
 
 SIZE(pab_response, 40);
 MEMBER(pab_response, struct_size, 0, 4);
@@ -89,11 +87,13 @@ MEMBER(pab_response, http_status, 4, 4);
 MEMBER(pab_response, content_type, 8, 16);
 MEMBER(pab_response, body, 24, 16);
 
-SIZE(pab_stream_chunk, 48);
+SIZE(pab_stream_chunk, 56);
 MEMBER(pab_stream_chunk, struct_size, 0, 4);
 MEMBER(pab_stream_chunk, index, 8, 8);
 MEMBER(pab_stream_chunk, event, 16, 16);
 MEMBER(pab_stream_chunk, data, 32, 16);
+MEMBER(pab_stream_chunk, is_final, 48, 4);
+MEMBER(pab_stream_chunk, reserved0, 52, 4);
 
 SIZE(pab_stream_end, 24);
 MEMBER(pab_stream_end, struct_size, 0, 4);

@@ -119,6 +119,14 @@ def gateway(mock, plugins, dead_port):
     _stop(gw)
 
 
+@pytest.fixture
+def fresh_gateway(mock, plugins, dead_port):
+    """The main config in a new process: no pooled upstream connections, nothing left from other tests."""
+    gw = _start(main_config(mock.port, dead_port, plugins), plugins)
+    yield gw
+    _stop(gw)
+
+
 @pytest.fixture(scope="module")
 def auth_gateway(mock, plugins, dead_port):
     gw = _start(main_config(mock.port, dead_port, plugins, client_keys=True), plugins,

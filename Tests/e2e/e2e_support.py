@@ -122,6 +122,8 @@ def main_config(mock_port: int, dead_port: int, plugins: dict[str, Path], client
         openai_target("long", "mock-long", base),
         openai_target("big", "mock-big", base),
         openai_target("drip", "mock-drip", base),
+        # Answers after 3 s (default 60 s timeout): a pending upstream request that is neither dead nor fast.
+        openai_target("slow", "mock-slow", base),
         # 0.5 s between events under a 1 s idle timeout: must never be cut.
         openai_target("drip-idle-1s", "mock-drip", base, stream_timeout_seconds=1),
         # Silence: the 1 s (total / idle) timeout must fire.

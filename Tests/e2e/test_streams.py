@@ -3,6 +3,7 @@
 import json
 import time
 
+import httpx
 import openai
 import pytest
 
@@ -45,7 +46,8 @@ def test_stream_cut_raises_in_the_sdk(client):
     assert caught.value.code == "stream_truncated"
 
 
-def test_client_disconnect_closes_the_upstream(gateway, mock):
+def _disconnect_mid_drip(gateway, mock):
+    """Reads 2 events of a 0.5 s drip, closes the connection; returns (seconds until the upstream closed, entry)."""
     started = time.time()
     path, body = _stream_body("drip")
     with gateway.http.stream("POST", path, json=body) as response:
@@ -57,16 +59,83 @@ def test_client_disconnect_closes_the_upstream(gateway, mock):
                 if seen == 2:
                     break
         closed_at = time.time()
-    # Leaving the `with` block closed the connection. The upstream must see its end within 1 s.
+    # Leaving the `with` block closed the connection; now watch the upstream side.
     entry = None
     deadline = time.monotonic() + 3
     while entry is None and time.monotonic() < deadline:
         entry = next((c for c in mock.closed() if c["model"] == "mock-drip" and c["at"] >= started), None)
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert entry is not None, "the mock never saw the upstream connection close"
-    assert entry["at"] - closed_at <= 1.0, f"upstream closed {entry['at'] - closed_at:.2f} s after the client left"
-    assert entry["events_sent"] < 10, entry
+    return entry["at"] - closed_at, entry
+
+
+def test_client_disconnect_closes_the_upstream(gateway, mock):
+    delay, entry = _disconnect_mid_drip(gateway, mock)
+    # Within about two drip intervals: the gateway notices when relaying the next events fails.
+    assert delay <= 1.5, f"upstream closed {delay:.2f} s after the client left"
+    assert entry["events_sent"] <= 5, entry
     gateway.assert_healthy()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the gateway notices a client disconnect only when a write to the client fails, which is the 2nd upstream "
+    "event after the close (TCP accepts the first): ~1.0 s for a 0.5 s drip instead of at once, and never while "
+    "the upstream is silent (see test_client_leaving_a_pending_request_frees_the_upstream)"))
+def test_client_disconnect_closes_the_upstream_promptly(gateway, mock):
+    delay, entry = _disconnect_mid_drip(gateway, mock)
+    assert delay <= 0.75, f"upstream closed {delay:.2f} s after the client left"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a client that leaves while the upstream has not answered yet does not cancel the upstream request: the "
+    "handler keeps waiting (mock-slow: the mock answers 3 s later and never sees a close); with mock-hang and "
+    "the default 60 s timeout the upstream is held for 60 s"))
+def test_client_leaving_a_pending_request_frees_the_upstream(fresh_gateway, mock):
+    gateway = fresh_gateway
+    started = time.time()
+    try:
+        with pytest.raises(httpx.TimeoutException):
+            gateway.http.post("/v1/chat/completions", timeout=0.3,
+                              json={"model": "mock-slow", "messages": [{"role": "user", "content": "x"}]})
+        left_at = time.time()
+        entry = None
+        while entry is None and time.time() < left_at + 1.5:
+            entry = next((c for c in mock.closed() if c["model"] == "mock-slow" and c["at"] >= started), None)
+            time.sleep(0.02)
+        assert entry is not None, "the upstream request was not cancelled when the client left"
+        assert entry["at"] - left_at <= 1.0
+    finally:
+        time.sleep(max(0.0, started + 3.3 - time.time()))  # let the mock finish, whatever happened
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "head-of-line blocking: EasyHandleOptions sets CURLOPT_PIPEWAIT=1; on a cleartext http:// upstream curl then "
+    "waits for the busy connection (whose answer is pending) instead of opening a new one, so every request to "
+    "that host queues behind a slow one (2.9 s here; up to the timeout behind a hang). Without PIPEWAIT: 0.05 s"))
+def test_slow_upstream_request_does_not_delay_others(fresh_gateway):
+    # A fresh process: with idle pooled connections to the mock, curl would take one and hide the wait.
+    gateway = fresh_gateway
+    import threading
+
+    slow_result = {}
+
+    def slow():
+        slow_result["status"] = gateway.http.post(
+            "/v1/chat/completions", json={"model": "mock-slow", "messages": [{"role": "user", "content": "x"}]},
+            timeout=10).status_code
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    try:
+        time.sleep(0.3)  # the slow request is now waiting on its upstream connection
+        started = time.monotonic()
+        response = gateway.chat("not slow", model="gpt-4o-mini")
+        elapsed = time.monotonic() - started
+        assert response.status_code == 200
+        assert elapsed < 1.0, f"a fast request waited {elapsed:.2f} s behind a slow one to the same upstream"
+    finally:
+        worker.join(timeout=10)
+    assert slow_result.get("status") == 200
 
 
 def test_idle_timeout_does_not_cut_a_slow_but_live_stream(gateway):

@@ -78,12 +78,13 @@ final class ChainRun: Sendable {
     }
 
     /// Runs on_stream_chunk of every subscribed policy on one complete SSE event.
-    func streamEvent(_ data: PhaseBody, event: String?, index: UInt64) async -> PhaseResult {
+    func streamEvent(_ data: PhaseBody, event: String?, index: UInt64, isFinal: Bool = false) async -> PhaseResult {
         await runPhase(.streamChunk, body: data) { policy, call, slot in
             guard let hook = policy.descriptor.on_stream_chunk else { return nil }
             var chunk = pab_stream_chunk()
             chunk.struct_size = UInt32(MemoryLayout<pab_stream_chunk>.size)
             chunk.index = index
+            chunk.is_final = isFinal ? 1 : 0
             return Self.withViews(call, event ?? "", "", "") { eventView, _, _ in
                 chunk.event = eventView
                 return call.body!.bytes.withUnsafeBufferPointer { bytes in

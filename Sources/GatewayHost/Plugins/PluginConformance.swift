@@ -128,7 +128,7 @@ struct PluginConformance {
                 for event in stream {
                     let result = await run.streamEvent(
                         PhaseBody(bytes: Array(event.data.utf8), segmentPhase: .streamEvent(sample.api)), event: event.event,
-                        index: index)
+                        index: index, isFinal: Int(index) == stream.count - 1)
                     index += 1
                     if !note(result.decision, "on_stream_chunk") { break }
                 }

@@ -50,13 +50,12 @@ struct StreamRelay: Sendable {
                 state.events += 1
                 state.bytes += UInt64(data.count)
                 let body = PhaseBody(bytes: data, segmentPhase: .streamEvent(api))
-                if state.isTerminal(event: event.event, data: data, document: { body.document }) {
-                    state.sawTerminal = true
-                }
+                let isFinal = state.isTerminal(event: event.event, data: data, document: { body.document })
+                if isFinal { state.sawTerminal = true }
                 state.captureUsage(data: data, document: { body.document }, exchange: run.exchange)
                 if hooks {
                     state.synthesizer.observe(body.document)
-                    let result = await run.streamEvent(body, event: event.event, index: state.events - 1)
+                    let result = await run.streamEvent(body, event: event.event, index: state.events - 1, isFinal: isFinal)
                     for delta in result.insertedDeltas {
                         state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(into: &out)
                     }

@@ -317,6 +317,7 @@ typedef struct pab_request {
     pab_view content_type; /* the client's Content-Type */
     pab_view body;         /* the request JSON as the previous policy left it */
     uint32_t stream;       /* 1 when the client asked for "stream": true */
+    uint32_t reserved0;    /* always 0; keeps the struct free of tail padding, so PAB_HAS stays exact */
 } pab_request;
 
 typedef struct pab_response {
@@ -332,6 +333,10 @@ typedef struct pab_stream_chunk {
     pab_view event;        /* the SSE "event:" field; empty when absent */
     pab_view data;         /* the event's data (lines joined with '\n'), as the previous policy left it;
                               "[DONE]" for the final chat event */
+    uint32_t is_final;     /* 1 for the stream's terminal event ("[DONE]"; a Responses response.completed,
+                              response.failed, response.incomplete or error): the last moment to
+                              release held-back text with insert_delta. Otherwise 0. */
+    uint32_t reserved0;    /* always 0 */
 } pab_stream_chunk;
 
 typedef struct pab_stream_end {

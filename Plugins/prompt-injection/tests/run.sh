@@ -1,0 +1,30 @@
+#!/bin/sh
+# Build the prompt-injection plugin exactly as the package does (strict warnings), then build and run its
+# unit tests with AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+# Usage: Plugins/prompt-injection/tests/run.sh   (from anywhere; CC overrides the compiler)
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+PLUGIN=$(dirname "$HERE")
+REPO=$(cd "$PLUGIN/../.." && pwd)
+ABI="$REPO/Sources/PolicyABI/include"
+CC=${CC:-cc}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# 1. The shared object, with the flags the plugin must compile under.
+$CC -std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I "$ABI" -shared \
+    -o "$OUT/prompt-injection.so" "$PLUGIN"/*.c
+# Only the entry symbol may be exported.
+if command -v nm >/dev/null 2>&1; then
+    exported=$(nm -D --defined-only "$OUT/prompt-injection.so" | awk '$2 == "T" {print $3}')
+    if [ "$exported" != "pab_plugin_entry_v1" ]; then
+        echo "unexpected exported symbols: $exported"
+        exit 1
+    fi
+fi
+
+# 2. The tests, linked against the sources (the entry symbol is called directly), with sanitizers.
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+$CC -std=c11 -Wall -Wextra -Werror -O1 -g $SAN -I "$PLUGIN" -I "$ABI" \
+    -o "$OUT/pi_tests" "$HERE/pi_tests.c" "$PLUGIN"/*.c
+"$OUT/pi_tests"
