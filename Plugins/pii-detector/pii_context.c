@@ -65,7 +65,9 @@ static size_t entry_match(const char *t, size_t len, size_t w, const char *word)
 }
 
 static size_t word_at(const char *t, size_t len, size_t w, const char *const *words) {
+    char c0 = (char)pii_lower((unsigned char)t[w]);
     for (size_t k = 0; words[k] != NULL; k++) {
+        if (words[k][0] != c0) continue;
         size_t n = entry_match(t, len, w, words[k]);
         if (n > 0) return n;
     }

@@ -131,6 +131,35 @@ static int pattern_may_start(const pii_config *cfg, unsigned char c) {
     return 0;
 }
 
+/* AWS secret keys are only reported within 80 bytes after the word "secret" (see pii_scan_aws_secret), so
+ * that scanner runs only inside such windows instead of at every word. Occurrences are found lazily, in
+ * step with the scan position. */
+typedef struct secret_windows {
+    size_t start; /* where the first search begins */
+    size_t pos;   /* the next occurrence not yet turned into a window (len: none) */
+    size_t until; /* end of the current window */
+    int ready;
+} secret_windows;
+
+static size_t find_secret(const char *t, size_t len, size_t from) {
+    for (size_t q = from; q + 6 <= len; q++) {
+        if ((t[q] | 0x20) == 's' && pii_has_prefix_ci(t, len, q + 1, "ecret")) return q;
+    }
+    return len;
+}
+
+static int in_secret_window(secret_windows *w, const char *t, size_t len, size_t i) {
+    if (!w->ready) {
+        w->pos = find_secret(t, len, w->start);
+        w->ready = 1;
+    }
+    while (w->pos < i) {
+        w->until = w->pos + 6 + 80;
+        w->pos = find_secret(t, len, w->pos + 1);
+    }
+    return i < w->until;
+}
+
 size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t from, pii_match *out,
                      size_t cap) {
     pii_cands c;
@@ -142,10 +171,13 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
     const uint32_t numeric = PII_TYPE_BIT(PII_PHONE_NUMBER) | PII_TYPE_BIT(PII_CREDIT_CARD) |
                              PII_TYPE_BIT(PII_US_SSN) | PII_TYPE_BIT(PII_IP_ADDRESS);
     const uint32_t lettered = PII_SECRET_TYPES | PII_TYPE_BIT(PII_IBAN_CODE) | PII_TYPE_BIT(PII_IP_ADDRESS);
-    unsigned char custom_start[256];
+    int aws_enabled = pii_enabled(&s, PII_AWS_SECRET_ACCESS_KEY);
+    secret_windows sw = {from > 90 ? from - 90 : 0, 0, 0, 0};
+    unsigned char custom_start[256], in_word[256];
     memset(custom_start, 0, sizeof custom_start);
-    if (cfg->pattern_count > 0) {
-        for (int b = 0; b < 256; b++) custom_start[b] = (unsigned char)pattern_may_start(cfg, (unsigned char)b);
+    for (int b = 0; b < 256; b++) {
+        if (cfg->pattern_count > 0) custom_start[b] = (unsigned char)pattern_may_start(cfg, (unsigned char)b);
+        in_word[b] = (unsigned char)(pii_is_word((unsigned char)b) && !custom_start[b]);
     }
 
     for (size_t i = from; i < len; i++) {
@@ -167,13 +199,13 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
                 if (pii_enabled(&s, PII_US_SSN)) pii_scan_ssn(&s, i, &c);
                 if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, &c);
             }
-            if (pii_enabled(&s, PII_AWS_SECRET_ACCESS_KEY)) pii_scan_aws_secret(&s, i, &c);
+            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
         } else if (pii_is_alpha(ch)) {
             if (cfg->types & lettered) {
                 if (pii_enabled(&s, PII_IBAN_CODE)) pii_scan_iban(&s, i, &c);
                 if (pii_enabled(&s, PII_IP_ADDRESS) && pii_is_hex(ch)) pii_scan_ipv6(&s, i, &c);
                 if (cfg->types & PII_SECRET_TYPES) pii_scan_secret(&s, i, &c);
-                if (pii_enabled(&s, PII_AWS_SECRET_ACCESS_KEY)) pii_scan_aws_secret(&s, i, &c);
+                if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
             }
         } else if (ch == '+' || ch == '(') {
             if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, &c);
@@ -182,7 +214,11 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
         } else if (ch == '-') {
             if (pii_enabled(&s, PII_PRIVATE_KEY)) pii_scan_private_key(&s, i, &c);
         } else if (ch == '/') {
-            if (pii_enabled(&s, PII_AWS_SECRET_ACCESS_KEY)) pii_scan_aws_secret(&s, i, &c);
+            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
+        }
+        /* No entity starts inside a word: skip to its end (custom patterns that may start there excepted). */
+        if (pii_is_word(ch)) {
+            while (i + 1 < len && in_word[(unsigned char)text[i + 1]]) i++;
         }
     }
 

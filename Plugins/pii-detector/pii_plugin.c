@@ -270,9 +270,11 @@ static int is_terminal_type(const char *s, size_t n) {
     return 0;
 }
 
-/* "[DONE]" ends a chat stream; response.output_text.done / response.completed (or the stream's other
- * final events) end a Responses text part. */
+/* The host marks the stream's last event (is_final: "[DONE]", response.completed / failed / incomplete,
+ * error). response.output_text.done also ends a Responses text part, so held text goes out before the
+ * event that repeats the full text. Older hosts without is_final: recognise the events by name. */
 static int is_terminal(const pab_stream_chunk *k) {
+    if (PAB_HAS(k, pab_stream_chunk, is_final) && k->is_final) return 1;
     const char *d = (const char *)k->data.ptr;
     size_t n = k->data.len;
     while (n > 0 && (*d == ' ' || *d == '\n' || *d == '\r' || *d == '\t')) {

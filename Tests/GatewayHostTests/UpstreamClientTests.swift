@@ -142,7 +142,8 @@ import Testing
         #expect(get.status == 200)
         let models = try MockCalls.json(try await get.collect(upTo: 1 << 20))
         #expect((models["data"] as? [Any])?.isEmpty == false)
-        let put = try await client.send(UpstreamRequest(url: mock.baseURL + "/v1/x", method: "PUT", body: Array("abc".utf8)))
+        let put = try await client.send(
+            UpstreamRequest(url: mock.baseURL + "/v1/x", method: "PUT", body: Array("abc".utf8)))
         #expect(put.status == 404)
         _ = try await put.collect(upTo: 1 << 20)
 

@@ -158,7 +158,9 @@ enum MockCalls {
         let response = try await client.send(
             UpstreamRequest(url: mock.baseURL + "/openai/v1/responses", body: body, totalTimeout: 10))
         #expect(response.header("content-type")?.hasPrefix("text/event-stream") == true)
-        let events = try MockCalls.sseData(try await response.collect(upTo: 1 << 20)).map { try MockCalls.json(Array($0.utf8)) }
+        let events = try MockCalls.sseData(try await response.collect(upTo: 1 << 20)).map {
+            try MockCalls.json(Array($0.utf8))
+        }
         let types = events.compactMap { $0["type"] as? String }
         #expect(
             types == [
@@ -196,7 +198,8 @@ enum MockCalls {
         defer { client.shutdown() }
         let response = try await client.send(MockCalls.chat(mock, model: "mock-400"))
         #expect(response.status == 400)
-        let error = try #require(try MockCalls.json(try await response.collect(upTo: 1 << 20))["error"] as? [String: Any])
+        let error = try #require(
+            try MockCalls.json(try await response.collect(upTo: 1 << 20))["error"] as? [String: Any])
         #expect(error["message"] as? String == "bad thing")
         #expect(error["type"] as? String == "invalid_request_error")
         #expect(error["param"] as? String == "messages")

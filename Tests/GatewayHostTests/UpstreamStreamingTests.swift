@@ -26,7 +26,8 @@ import Testing
             #expect(MockCalls.sseData(chunk).count == 1)
             #expect(String(decoding: chunk, as: UTF8.self).hasSuffix("\n\n"))
         }
-        #expect(arrivals[2] - arrivals[1] > .milliseconds(300))  // the mock drips one event every 0.5 s
+        // The mock writes one event every 0.5 s: the first reached us about 1 s before the third was written.
+        #expect(arrivals[2] - arrivals[0] > .milliseconds(500))
         response.body.cancel()
     }
 
@@ -193,10 +194,10 @@ import Testing
         defer { client.shutdown() }
         // The idle timeout is generous so that only a paused transfer counted as idle (not a slow test machine) fails.
         let response = try await client.send(
-            MockCalls.chat(mock, model: "mock-big", totalTimeout: nil, idleTimeout: 0.5))
+            MockCalls.chat(mock, model: "mock-big", totalTimeout: nil, idleTimeout: 1))
         var iterator = response.body.makeAsyncIterator()
         var total = try #require(try await iterator.next()).count
-        try await Task.sleep(for: .milliseconds(1500))  // paused three times longer than the idle timeout
+        try await Task.sleep(for: .milliseconds(2500))  // paused far longer than the idle timeout
         while let chunk = try await iterator.next() { total += chunk.count }
         #expect(total > 2 * 1024 * 1024)
         #expect(response.body.stats.pauses > 0)

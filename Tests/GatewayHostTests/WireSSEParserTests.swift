@@ -65,9 +65,15 @@ private func expectSplitInvariant(_ bytes: [UInt8]) throws -> [SSEEvent] {
         #expect(events.first?.event == "response.created")
         #expect(events.last?.event == "response.completed")
         #expect(events.filter { $0.event == "response.output_text.delta" }.count == 11)
-        let deltas = events.compactMap(\.data).flatMap { segments(ofEventData: $0, api: .responses) }
+        let all = events.compactMap(\.data).flatMap { segments(ofEventData: $0, api: .responses) }
+        let deltas = all.filter { $0.kind == PAB_SEGMENT_DELTA }
         #expect(deltas.count == 11)
         #expect(deltas.map(\.text).joined() == WireStreamFixtures.responsesText)
+        // The summary events repeat the full text as OUTPUT segments (output_text.done, content_part.done,
+        // output_item.done, response.completed), so a redacting policy sees every copy.
+        let outputs = all.filter { $0.kind == PAB_SEGMENT_OUTPUT }
+        #expect(outputs.count == 4)
+        #expect(outputs.allSatisfy { $0.text == WireStreamFixtures.responsesText })
     }
 
     @Test(arguments: ["\r\n", "\r"])

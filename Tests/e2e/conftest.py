@@ -11,6 +11,7 @@ Each test is bounded to 15 s by an alarm; on a failure the gateways' stderr is a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import tempfile
@@ -88,7 +89,8 @@ def mock():
 def plugins():
     # A private folder: the loader refuses world-writable folders such as /tmp itself.
     root = Path(tempfile.mkdtemp(prefix="gw-e2e-plugins-"))
-    return build_plugins(root / "plugins")
+    yield build_plugins(root / "plugins")
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +110,7 @@ def _start(config, plugins, env=None) -> Gateway:
 
 
 def _stop(gw: Gateway) -> None:
-    gw.stop()
+    gw.cleanup()
     _running_gateways.remove(gw)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -236,6 +237,7 @@ class Gateway:
                 last_error = error
                 self.stop()
         else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
             raise last_error
         self.base = f"http://127.0.0.1:{self.port}"
         self.http = httpx.Client(base_url=self.base, timeout=HTTP_TIMEOUT, trust_env=False)
@@ -278,6 +280,11 @@ class Gateway:
             self._stderr.close()
         if getattr(self, "http", None):
             self.http.close()
+
+    def cleanup(self) -> None:
+        """Stops the process and removes its folder (config, stderr log)."""
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- requests
 

@@ -304,7 +304,7 @@ def test_slow_client_does_not_block_others(gateway):
             assert response.status_code == 200
     slow.join(timeout=10)
     assert len(latencies) >= 3, "normal requests must be served while a body trickles in"
-    assert max(latencies) < 0.5, f"a normal request waited {max(latencies):.2f} s behind the slow client"
+    assert max(latencies) < 0.8, f"a normal request waited {max(latencies):.2f} s behind the slow client"
     raw = result.get("raw", b"")
     assert _status_of(raw) == 200, raw[:300]
     assert b"echo: slow body" in raw

@@ -135,11 +135,8 @@ def test_answer_redaction_responses_stream(client, mock):
     assert "".join(deltas) == "echo: leaked [REDACTED]"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Responses streams: the host exposes only response.output_text.delta as stream segments, so a segment-based "
-    "redactor rewrites the deltas while response.output_text.done (text), response.content_part.done (part.text), "
-    "response.output_item.done (item.content[].text) and response.completed (response.output[].content[].text) "
-    "still carry the unredacted text to the client; the SDK's final response.output_text shows the secret"))
+# The final Responses events repeat the whole text (output_text.done, content_part.done, output_item.done,
+# response.completed): they must be redacted too, or the SDK's final response.output_text shows the secret.
 def test_answer_redaction_responses_stream_final_events(gateway, mock):
     rid = request_id("redact-final-events")
     body = {"model": "gpt-4o-mini", "stream": True,

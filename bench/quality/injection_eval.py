@@ -89,6 +89,11 @@ def as_user(email, question):
     return [["user", USER_WRAPPER.format(email=email, question=question)]]
 
 
+def as_user_unlabelled(email, question):
+    """The e-mail pasted after the question with no label: only its own header lines mark it as quoted."""
+    return [["user", question + "\n\n" + email]]
+
+
 def bipia_sets(data):
     """(name, kind, cases, labels-by-case) for BIPIA attacks embedded in its e-mails."""
     emails = bipia_emails(data)
@@ -96,7 +101,8 @@ def bipia_sets(data):
     for split in ("test", "train"):
         attacks = load_json(os.path.join(data, "bipia", f"text_attack_{split}.json"))
         flat = [(cat, a) for cat, items in attacks.items() for a in items]
-        for container, wrap in (("tool", as_tool), ("user", as_user)):
+        containers = (("tool", as_tool), ("user", as_user), ("unlabelled user", as_user_unlabelled))
+        for container, wrap in containers[:3 if split == "test" else 2]:
             for position in ("start", "middle", "end"):
                 cases, cats = [], []
                 # Each attack goes into one e-mail (round robin), so every attack and every e-mail is used.
@@ -115,7 +121,7 @@ def bipia_sets(data):
             cases.append(wrap(embed(e["context"], attack, ("start", "middle", "end")[i % 3]), e["question"]))
             cats.append(cat)
         sets.append((f"BIPIA code attacks (test), {container} message, mixed positions", "attack", cases, cats))
-    for container, wrap in (("tool", as_tool), ("user", as_user)):
+    for container, wrap in (("tool", as_tool), ("user", as_user), ("unlabelled user", as_user_unlabelled)):
         cases = [wrap(e["context"], e["question"]) for e in emails]
         sets.append((f"BIPIA bare e-mails, {container} message", "benign", cases, None))
     return sets
@@ -268,7 +274,7 @@ def main():
                     print(f"| {c} | {h}/{n} |")
 
         if not args.no_timing:
-            print("\n## Time per call (one pi_scan_messages, benign WildGuard text, this machine)\n")
+            print("\n## Time per call (CPU time of one pi_scan_messages, benign WildGuard text, this machine)\n")
             print("| prompt size | prompts | iterations each | median µs | max µs |")
             print("|---|---:|---:|---:|---:|")
             for size, count, iters in ((1024, 20, 2000), (32768, 10, 100)):

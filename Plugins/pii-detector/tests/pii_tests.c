@@ -473,6 +473,67 @@ static void test_stream(void) {
     CHECK(strcmp(run.all, "ab c de f g") == 0, "text preserved: \"%s\"", run.all);
 }
 
+/* Property: whatever the cut points, a stream releases exactly what redacting the whole text at once gives
+ * (preserve_length keeps offsets comparable). Random texts built from entity fragments, fixed seed. */
+static void test_stream_property(void) {
+    static const char *const pieces[] = {
+        "4111", " ", "1111", "-", "@", "a", "b.co", ".", "192", "168", "1", ":", "::", "ff", "DE89", "3704", "0044",
+        "0532", "0130", "00", "+44", "(0)", "20", "7123", "4567", "call ", "phone: ", "ssn ", "123", "45", "6789",
+        "-----BEGIN RSA PRIVATE KEY-----\n", "MIIE", "\n-----END RSA PRIVATE KEY-----", "sk-", "proj-", "AKIA",
+        "IOSFODNN7EXAMPLE", "eyJ", "hbGciOiJIUzI1NiJ9", "x", "\xc3\xa9", "\xe6\x97\xa5", "\n", ", ", "? ", "office",
+        "ghp_", "abcdefghijklmnopqrstuvwxyz0123456789", "xoxb-", "AIza", "0", "9", "(", ")", "%", "/", "=", "john",
+        "GB29", "NWBK", "6016", "1331", "9268", "19", ". The ", "'"};
+    uint32_t x = 2463534242u;
+    pii_redaction r;
+    memset(&r, 0, sizeof r);
+    r.style = PII_STYLE_PRESERVE_LENGTH;
+    int mismatches = 0, runs = 3000;
+    for (int it = 0; it < runs; it++) {
+        char text[1200];
+        size_t len = 0, cuts[64];
+        int ncut = 0;
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        int np = (int)(x % 30);
+        for (int k = 0; k < np; k++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            const char *piece = pieces[x % (sizeof pieces / sizeof pieces[0])];
+            size_t l = strlen(piece);
+            if (len + l >= sizeof text) break;
+            memcpy(text + len, piece, l);
+            len += l;
+            if ((x >> 8) % 3 == 0 && ncut < 64) cuts[ncut++] = len;
+        }
+        text[len] = '\0';
+        pii_match m[128];
+        size_t n = pii_scan(&all_types, text, len, m, 128);
+        pii_buf whole = {0}, streamed = {0}, rel = {0};
+        pii_redact_append(&r, &all_types, text, len, m, n < 128 ? n : 128, &whole);
+        pii_stream st;
+        memset(&st, 0, sizeof st);
+        pii_found f;
+        memset(&f, 0, sizeof f);
+        size_t at = 0;
+        for (int c = 0; c <= ncut; c++) {
+            size_t e = c < ncut ? cuts[c] : len;
+            pii_buf_clear(&rel);
+            pii_stream_feed(&st, &all_types, &r, 8192, text + at, e - at, 0, &rel, &f);
+            pii_buf_append(&streamed, rel.data ? rel.data : "", rel.len);
+            at = e;
+        }
+        pii_buf_clear(&rel);
+        pii_stream_feed(&st, &all_types, &r, 8192, "", 0, 1, &rel, &f);
+        pii_buf_append(&streamed, rel.data ? rel.data : "", rel.len);
+        if (streamed.len != whole.len || (len > 0 && memcmp(streamed.data, whole.data, len) != 0)) {
+            if (mismatches++ < 3) printf("     stream/whole mismatch for \"%s\"\n", text);
+        }
+        pii_buf_free(&whole);
+        pii_buf_free(&streamed);
+        pii_buf_free(&rel);
+        pii_stream_free(&st);
+    }
+    CHECK(mismatches == 0, "streamed redaction differs from whole-text redaction in %d of %d random texts", mismatches, runs);
+}
+
 /* ----------------------------------------------------------------------------------------- JSON */
 
 static void test_json(void) {
@@ -716,7 +777,12 @@ static pab_instance *make(const pab_plugin *p, const char *json) {
 }
 
 static pab_stream_chunk chunk(const char *event, const char *data) {
-    pab_stream_chunk k = {sizeof k, 0, {(const uint8_t *)event, strlen(event)}, {(const uint8_t *)data, strlen(data)}};
+    pab_stream_chunk k;
+    memset(&k, 0, sizeof k);
+    k.struct_size = sizeof k;
+    k.event = (pab_view){(const uint8_t *)event, strlen(event)};
+    k.data = (pab_view){(const uint8_t *)data, strlen(data)};
+    k.is_final = strcmp(data, "[DONE]") == 0;
     return k;
 }
 
@@ -749,7 +815,10 @@ static void test_plugin(void) {
     c.segs[0] = (fake_seg){PAB_SEGMENT_MESSAGE, 0, 0, "You are terse."};
     c.segs[1] = (fake_seg){PAB_SEGMENT_MESSAGE, 1, 0, "mail a@b.co and c@d.co, card 4111 1111 1111 1111"};
     c.segs[2] = (fake_seg){PAB_SEGMENT_INPUT, 2, 0, "ssn 123-45-6789"};
-    pab_request rq = {sizeof rq, PAB_API_CHAT_COMPLETIONS, {0}, {0}, {0}, {0}, 0};
+    pab_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.struct_size = sizeof rq;
+    rq.api = PAB_API_CHAT_COMPLETIONS;
     pab_verdict v = p->on_request(inst, ex, &c, &rq);
     CHECK(v == PAB_VERDICT_MUTATE, "request redacted: verdict %u", v);
     CHECK(strcmp(c.segs[0].text, "You are terse.") == 0, "untouched segment");
@@ -765,7 +834,10 @@ static void test_plugin(void) {
     memset(&c, 0, sizeof c);
     c.nseg = 1;
     c.segs[0] = (fake_seg){PAB_SEGMENT_OUTPUT, 0, 0, "Sure, e@f.co noted."};
-    pab_response rs = {sizeof rs, 200, {0}, {0}};
+    pab_response rs;
+    memset(&rs, 0, sizeof rs);
+    rs.struct_size = sizeof rs;
+    rs.http_status = 200;
     CHECK(p->on_response(inst, ex, &c, &rs) == PAB_VERDICT_MUTATE && strcmp(c.segs[0].text, "Sure, [EMAIL_ADDRESS] noted.") == 0,
           "response redacted: %s", c.segs[0].text);
     CHECK(strcmp(tag(&c, "EMAIL_ADDRESS"), "3") == 0, "tag counts the whole exchange: %s", tag(&c, "EMAIL_ADDRESS"));
@@ -821,6 +893,22 @@ static void test_plugin(void) {
     memset(&c, 0, sizeof c);
     pab_stream_chunk completed = chunk("response.completed", "{}");
     CHECK(p->on_stream_chunk(inst, ex, &c, &completed) == PAB_VERDICT_ALLOW && c.ninserted == 0, "nothing left to release");
+    p->exchange_end(inst, ex, &c, PAB_END_COMPLETED);
+
+    /* is_final marks any terminal event (here an "error" event the plugin does not know by name) */
+    CHECK(p->exchange_begin(inst, &c, &ex) == PAB_OK, "exchange_begin");
+    memset(&c, 0, sizeof c);
+    c.nseg = 1;
+    c.segs[0] = (fake_seg){PAB_SEGMENT_DELTA, 1, 0, "write to jo"};
+    pab_stream_chunk e1 = chunk("", "{\"choices\":[]}");
+    p->on_stream_chunk(inst, ex, &c, &e1);
+    CHECK(strcmp(c.segs[0].text, "write to ") == 0, "last word held: %s", c.segs[0].text);
+    memset(&c, 0, sizeof c);
+    pab_stream_chunk e2 = chunk("error", "{\"type\":\"error\"}");
+    e2.is_final = 1;
+    CHECK(p->on_stream_chunk(inst, ex, &c, &e2) == PAB_VERDICT_ALLOW && c.ninserted == 1 && c.inserted_item[0] == 1 &&
+              strcmp(c.inserted[0], "jo") == 0,
+          "is_final releases held text into its choice");
     p->exchange_end(inst, ex, &c, PAB_END_COMPLETED);
     p->destroy(inst);
 
@@ -890,6 +978,7 @@ int main(void) {
     test_patterns();
     test_redaction();
     test_stream();
+    test_stream_property();
     test_json();
     test_config();
     test_plugin();

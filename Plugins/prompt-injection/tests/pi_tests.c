@@ -499,10 +499,29 @@ static uint64_t h_deadline_ns(pab_call *c) {
 }
 
 static const pab_host_api HOST = {
-    sizeof(pab_host_api), PAB_ABI_MAJOR, PAB_ABI_MINOR, h_log, h_log_enabled, h_get_header, h_set_header,
-    h_get_attribute, h_set_tag, h_get_tag, h_tag_count, h_tag_at, h_deny, h_replace_body, h_set_error,
-    h_segment_count, h_get_segment, h_replace_segment_text, h_insert_delta, h_counter_define, h_counter_add,
-    h_now_ns, h_deadline_ns,
+    .struct_size = sizeof(pab_host_api),
+    .abi_major = PAB_ABI_MAJOR,
+    .abi_minor = PAB_ABI_MINOR,
+    .log = h_log,
+    .log_enabled = h_log_enabled,
+    .get_header = h_get_header,
+    .set_header = h_set_header,
+    .get_attribute = h_get_attribute,
+    .set_tag = h_set_tag,
+    .get_tag = h_get_tag,
+    .tag_count = h_tag_count,
+    .tag_at = h_tag_at,
+    .deny = h_deny,
+    .replace_body = h_replace_body,
+    .set_error = h_set_error,
+    .segment_count = h_segment_count,
+    .get_segment = h_get_segment,
+    .replace_segment_text = h_replace_segment_text,
+    .insert_delta = h_insert_delta,
+    .counter_define = h_counter_define,
+    .counter_add = h_counter_add,
+    .now_ns = h_now_ns,
+    .deadline_ns = h_deadline_ns,
 };
 
 static uint64_t counter(const char *name) {
@@ -522,15 +541,22 @@ static const char *tag(const fake_call *fc, const char *key) {
 static pab_instance *create(const pab_plugin *p, const char *cfg, char *err, size_t cap) {
     ncounters = 0;
     memset(counter_values, 0, sizeof(counter_values));
-    pab_create_args args = {sizeof(pab_create_args), &HOST, NULL, {(const uint8_t *)"prompt-injection", 16},
-                            {(const uint8_t *)cfg, strlen(cfg)}};
+    pab_create_args args;
+    memset(&args, 0, sizeof(args));
+    args.struct_size = sizeof(args);
+    args.host = &HOST;
+    args.policy_name = (pab_view){(const uint8_t *)"prompt-injection", 16};
+    args.config_json = (pab_view){(const uint8_t *)cfg, strlen(cfg)};
     pab_instance *inst = NULL;
     if (p->create(&args, &inst, err, cap) != PAB_OK) return NULL;
     return inst;
 }
 
 static pab_verdict request(const pab_plugin *p, pab_instance *inst, fake_call *fc) {
-    pab_request r = {sizeof(pab_request), PAB_API_CHAT_COMPLETIONS, {0, 0}, {0, 0}, {0, 0}, {0, 0}, 0};
+    pab_request r;
+    memset(&r, 0, sizeof(r));
+    r.struct_size = sizeof(r);
+    r.api = PAB_API_CHAT_COMPLETIONS;
     return p->on_request(inst, NULL, (pab_call *)fc, &r);
 }
 

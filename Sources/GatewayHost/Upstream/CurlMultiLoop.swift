@@ -98,7 +98,11 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// Idempotent; must not be called from the loop thread itself.
     func stop() {
         post(.stop)
-        guard let tid = thread.withLock({ tid -> pthread_t? in defer { tid = nil }; return tid }) else { return }
+        let joinable = thread.withLock { tid -> pthread_t? in
+            defer { tid = nil }  // only the first stop() joins
+            return tid
+        }
+        guard let tid = joinable else { return }
         if pthread_equal(tid, pthread_self()) != 0 {
             pthread_detach(tid)
             return
@@ -207,15 +211,14 @@ final class CurlMultiLoop: @unchecked Sendable {
             }
         }
         for transfer in expired {
-            let seconds = Double(transfer.idleTimeout?.components.seconds ?? 0)
-                + Double(transfer.idleTimeout?.components.attoseconds ?? 0) / 1e18
+            let seconds = transfer.idleTimeout.map(\.seconds) ?? 0
             transfer.channel.finish(.failure(.timedOut("no data from the upstream for \(seconds) s (idle timeout)")))
             remove(transfer)
         }
         guard let nextDeadline else { return Self.maxPollMilliseconds }
-        let wait = nextDeadline - now
-        let milliseconds = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1
-        return Int32(clamping: min(max(milliseconds, 1), Int64(Self.maxPollMilliseconds)))
+        // Rounded up, so the loop does not wake a moment before the deadline and spin.
+        let milliseconds = ((nextDeadline - now).seconds * 1000).rounded(.up)
+        return Int32(min(max(milliseconds, 1), Double(Self.maxPollMilliseconds)))
     }
 
     private func tearDown() {
@@ -236,4 +239,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         curl_multi_cleanup(multi)
     }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -68,7 +68,9 @@ enum EasyHandleOptions {
             set(gw_easy_setopt_str(easy, CURLOPT_COPYPOSTFIELDS, ""))
         } else {
             request.body.withUnsafeBytes { bytes in
-                set(gw_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
+                set(
+                    gw_easy_setopt_ptr(
+                        easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
             }
         }
     }
