@@ -1,12 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Plugins export only their entry symbol (PAB_EXPORT); everything else stays hidden.
+let pluginCSettings: [CSetting] = [.unsafeFlags(["-fvisibility=hidden", "-std=c11"])]
+
 let package = Package(
     name: "gatewayhost",
     products: [
         .executable(name: "gatewayhost", targets: ["GatewayHost"]),
         // The Swift plugin template, built as .build/<config>/libExampleSwiftPolicy.so.
         .library(name: "ExampleSwiftPolicy", type: .dynamic, targets: ["ExampleSwiftPolicy"]),
+        // The built-in policies, written in C against the PolicyABI header only, as an operator's plugin would be.
+        .library(name: "PromptInjection", type: .dynamic, targets: ["PromptInjection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -34,6 +39,9 @@ let package = Package(
             ]),
         // Swift plugin template: depends on the C ABI only, never on the host.
         .target(name: "ExampleSwiftPolicy", dependencies: ["PolicyABI"], path: "Plugins/ExampleSwiftPolicy"),
+        .target(
+            name: "PromptInjection", dependencies: ["PolicyABI"], path: "Plugins/prompt-injection",
+            exclude: ["tests", "tools", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
         .testTarget(
             name: "GatewayHostTests",
             dependencies: ["GatewayHost", "PolicyABI"],

@@ -41,6 +41,22 @@ import Testing
         #expect(ports.count == 1)
     }
 
+    @Test func aPendingRequestDoesNotHoldUpOthersToTheSameHost() async throws {
+        let mock = try await MockUpstream.start()
+        let client = UpstreamClient()
+        defer { client.shutdown() }
+        // mock-hang holds its connection's answer back; an HTTP/1.1 connection cannot carry a second request, so the
+        // next one needs a connection of its own at once (not after the hang).
+        let hanging = Task { try await client.send(MockCalls.chat(mock, model: "mock-hang", totalTimeout: nil)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = ContinuousClock.now
+        let response = try await client.send(MockCalls.chat(mock, text: "not blocked"))
+        #expect(MockCalls.chatContent(try MockCalls.json(try await response.collect(upTo: 1 << 20))) == "echo: not blocked")
+        #expect(ContinuousClock.now - start < .seconds(1))
+        hanging.cancel()
+        _ = await hanging.result
+    }
+
     @Test func errorStatusesAreResponsesNotErrors() async throws {
         let mock = try await MockUpstream.start()
         let client = UpstreamClient()

@@ -1,10 +1,12 @@
-"""A held-out labelled set for the pii-detector benchmark, generated with Faker (fixed seed).
+"""A second labelled set for the pii-detector benchmark, generated with Faker (fixed seed).
 
 presidio-research was looked at while the detector was developed, so its figures are development figures.
-This set was written afterwards and never used to tune the detector: values come from Faker in ten locales
-(phone formats the detector's author did not choose), embedded in plain sentences together with look-alikes
-that must NOT be detected (dates, times, order and invoice numbers, versions, amounts, postcodes, ISBNs,
-Luhn-failing card numbers, IBANs with a broken checksum).
+This generator was written afterwards: values come from Faker in ten locales (phone formats the detector's
+author did not choose), embedded in plain sentences together with look-alikes that must NOT be detected
+(dates, times, order and invoice numbers, versions, amounts, postcodes, ISBNs, Luhn-failing card numbers,
+IBANs with a broken checksum). Seed 20240601 was used once as a held-out check and its errors then guided a
+second round of changes (see docs/quality-pii.md), so it became development data too; the default seed was
+run only after the last change.
 
 Needs `pip install faker` (not a dependency of the project). Spans are code-point offsets.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-SEED = 20240601
+SEED = 7919  # the final held-out seed; 20240601 was the development seed
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "en_AU", "en_IN", "pt_BR"]
 # Faker's es_ES IBANs carry random Spanish account check digits (CCC), which real IBANs never do; the
 # detector validates them (as python-stdnum does), so es_ES is left out of the IBAN generator.
@@ -108,10 +110,10 @@ def _iban_grouped(iban: str, rng: random.Random) -> str:
     return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4))
 
 
-def generate(n: int = 1200) -> list[dict]:
+def generate(n: int = 1200, seed: int = SEED) -> list[dict]:
     from faker import Faker
 
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     fakers = {}
     for loc in sorted(set(LOCALES + IBAN_LOCALES)):
         f = Faker(loc)

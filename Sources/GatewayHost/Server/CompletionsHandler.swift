@@ -126,6 +126,7 @@ struct CompletionsHandler: Sendable {
 
         let contentType = upstream.header("content-type") ?? "application/json"
         if (200..<300).contains(upstream.status) && stream && contentType.lowercased().hasPrefix("text/event-stream") {
+            if runtime.chain.needsFullStream { return await bufferedStream(upstream, run: run, target: target) }
             return streamResponse(.upstream(upstream.body), run: run, target: target)
         }
         let body: [UInt8]
@@ -184,6 +185,31 @@ struct CompletionsHandler: Sendable {
         var headers = responseHeaders(exchange: run.exchange, target: target)
         headers[.contentType] = contentType
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A policy declared PAB_CAP_NEEDS_FULL_STREAM: the whole stream is read first, passes on_response as
+    /// one SSE text (a deny can still use a real status), then goes out through the per-event hooks.
+    private func bufferedStream(_ upstream: UpstreamResponse, run: ChainRun, target: Target) async -> Response {
+        let all: [UInt8]
+        do {
+            all = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
+        } catch {
+            let (gatewayError, reason) = Self.map(error, target: target.id)
+            await run.end(reason, status: gatewayError.status)
+            return respond(gatewayError, exchange: run.exchange)
+        }
+        let result = await run.response(PhaseBody(bytes: all, segmentPhase: nil), status: 200, contentType: "text/event-stream")
+        switch result.decision {
+        case .proceed:
+            let bytes = result.changed ? (result.body?.bytes ?? all) : all
+            return streamResponse(.local(bytes), run: run, target: target)
+        case .deny(let policy, let payload):
+            await run.end(PAB_END_DENIED, status: payload.status)
+            return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: run.exchange)
+        case .failure(let policy, _):
+            await run.end(PAB_END_POLICY_ERROR, status: 503)
+            return respond(GatewayError.policyFailed(policy: policy), exchange: run.exchange)
+        }
     }
 
     private func streamResponse(_ source: StreamSource, run: ChainRun, target: Target) -> Response {
