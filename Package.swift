@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "ExampleSwiftPolicy", type: .dynamic, targets: ["ExampleSwiftPolicy"]),
         // The built-in policies, written in C against the PolicyABI header only, as an operator's plugin would be.
         .library(name: "PromptInjection", type: .dynamic, targets: ["PromptInjection"]),
+        .library(name: "PiiDetector", type: .dynamic, targets: ["PiiDetector"]),
+        .library(name: "AuditLogger", type: .dynamic, targets: ["AuditLogger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -42,6 +44,12 @@ let package = Package(
         .target(
             name: "PromptInjection", dependencies: ["PolicyABI"], path: "Plugins/prompt-injection",
             exclude: ["tests", "tools", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
+        .target(
+            name: "PiiDetector", dependencies: ["PolicyABI"], path: "Plugins/pii-detector",
+            exclude: ["tests", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
+        .target(
+            name: "AuditLogger", dependencies: ["PolicyABI"], path: "Plugins/audit-logger",
+            exclude: ["tests", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
         .testTarget(
             name: "GatewayHostTests",
             dependencies: ["GatewayHost", "PolicyABI"],

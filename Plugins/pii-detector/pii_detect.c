@@ -89,24 +89,49 @@ static int by_start(const void *a, const void *b) {
     return 0;
 }
 
-/* Keeps the best candidates that do not overlap a better one; leaves them sorted by start in c->v[0..n). */
+static int by_start_then_longer(const void *a, const void *b) {
+    const pii_match *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->end != y->end) return x->end > y->end ? -1 : 1;
+    return 0;
+}
+
+/* Keeps the best candidates that do not overlap a better one; leaves them sorted by start in c->v[0..n).
+ * Candidates are split into clusters of transitively overlapping spans (almost always a single span), and
+ * only inside a cluster are they ranked, so the cost stays O(n log n) for texts full of findings. */
 static void resolve(pii_cands *c) {
     if (c->n < 2) return;
-    qsort(c->v, c->n, sizeof *c->v, by_rank);
-    size_t kept = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        pii_match m = c->v[i];
-        int clash = 0;
-        for (size_t k = 0; k < kept; k++) {
-            if (m.start < c->v[k].end && c->v[k].start < m.end) {
-                clash = 1;
-                break;
-            }
+    qsort(c->v, c->n, sizeof *c->v, by_start_then_longer);
+    size_t kept = 0, i = 0;
+    while (i < c->n) {
+        size_t j = i + 1, maxend = c->v[i].end;
+        while (j < c->n && c->v[j].start < maxend) {
+            if (c->v[j].end > maxend) maxend = c->v[j].end;
+            j++;
         }
-        if (!clash) c->v[kept++] = m;
+        if (j - i == 1) {
+            c->v[kept++] = c->v[i];
+        } else {
+            /* Greedy by rank inside the cluster. Writes go to v[kept + m] with kept + m <= the index being
+             * read, so nothing unread is overwritten. */
+            qsort(c->v + i, j - i, sizeof *c->v, by_rank);
+            size_t first = kept;
+            for (size_t r = i; r < j; r++) {
+                pii_match m = c->v[r];
+                int clash = 0;
+                for (size_t k = first; k < kept; k++) {
+                    if (m.start < c->v[k].end && c->v[k].start < m.end) {
+                        clash = 1;
+                        break;
+                    }
+                }
+                if (!clash) c->v[kept++] = m;
+            }
+            qsort(c->v + first, kept - first, sizeof *c->v, by_start);
+        }
+        i = j;
     }
     c->n = kept;
-    qsort(c->v, c->n, sizeof *c->v, by_start);
 }
 
 /* Bytes that can begin a custom pattern, so the driver tries patterns only where one could match. */
@@ -160,13 +185,20 @@ static int in_secret_window(secret_windows *w, const char *t, size_t len, size_t
     return i < w->until;
 }
 
-size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t from, pii_match *out,
-                     size_t cap) {
-    pii_cands c;
-    c.v = c.inline_v;
-    c.n = 0;
-    c.cap = sizeof c.inline_v / sizeof c.inline_v[0];
-    c.oom = 0;
+void pii_cands_init(pii_cands *c) {
+    c->v = c->inline_v;
+    c->n = 0;
+    c->cap = sizeof c->inline_v / sizeof c->inline_v[0];
+    c->oom = 0;
+}
+
+void pii_cands_free(pii_cands *c) {
+    if (c->v != c->inline_v) free(c->v);
+    c->v = c->inline_v;
+    c->n = 0;
+}
+
+void pii_collect(const pii_config *cfg, const char *text, size_t len, size_t from, pii_cands *out) {
     pii_scan_ctx s = {text, len, from, cfg};
     const uint32_t numeric = PII_TYPE_BIT(PII_PHONE_NUMBER) | PII_TYPE_BIT(PII_CREDIT_CARD) |
                              PII_TYPE_BIT(PII_US_SSN) | PII_TYPE_BIT(PII_IP_ADDRESS);
@@ -182,39 +214,39 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
 
     for (size_t i = from; i < len; i++) {
         unsigned char ch = (unsigned char)text[i];
-        if (custom_start[ch]) pii_scan_patterns(&s, i, &c);
+        if (custom_start[ch]) pii_scan_patterns(&s, i, out);
         if (ch == ' ' || ch == '\n') continue;
         if (ch == '@') {
-            if (pii_enabled(&s, PII_EMAIL_ADDRESS)) pii_scan_email(&s, i, &c);
+            if (pii_enabled(&s, PII_EMAIL_ADDRESS)) pii_scan_email(&s, i, out);
             continue;
         }
         if (!pii_word_start(text, i)) continue;
         if (pii_is_digit(ch)) {
             if (cfg->types & numeric) {
                 if (pii_enabled(&s, PII_IP_ADDRESS)) {
-                    pii_scan_ipv4(&s, i, &c);
-                    pii_scan_ipv6(&s, i, &c);
+                    pii_scan_ipv4(&s, i, out);
+                    pii_scan_ipv6(&s, i, out);
                 }
-                if (pii_enabled(&s, PII_CREDIT_CARD)) pii_scan_card(&s, i, &c);
-                if (pii_enabled(&s, PII_US_SSN)) pii_scan_ssn(&s, i, &c);
-                if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, &c);
+                if (pii_enabled(&s, PII_CREDIT_CARD)) pii_scan_card(&s, i, out);
+                if (pii_enabled(&s, PII_US_SSN)) pii_scan_ssn(&s, i, out);
+                if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, out);
             }
-            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
+            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, out);
         } else if (pii_is_alpha(ch)) {
             if (cfg->types & lettered) {
-                if (pii_enabled(&s, PII_IBAN_CODE)) pii_scan_iban(&s, i, &c);
-                if (pii_enabled(&s, PII_IP_ADDRESS) && pii_is_hex(ch)) pii_scan_ipv6(&s, i, &c);
-                if (cfg->types & PII_SECRET_TYPES) pii_scan_secret(&s, i, &c);
-                if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
+                if (pii_enabled(&s, PII_IBAN_CODE)) pii_scan_iban(&s, i, out);
+                if (pii_enabled(&s, PII_IP_ADDRESS) && pii_is_hex(ch)) pii_scan_ipv6(&s, i, out);
+                if (cfg->types & PII_SECRET_TYPES) pii_scan_secret(&s, i, out);
+                if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, out);
             }
         } else if (ch == '+' || ch == '(') {
-            if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, &c);
+            if (pii_enabled(&s, PII_PHONE_NUMBER)) pii_scan_phone(&s, i, out);
         } else if (ch == ':') {
-            if (pii_enabled(&s, PII_IP_ADDRESS)) pii_scan_ipv6(&s, i, &c);
+            if (pii_enabled(&s, PII_IP_ADDRESS)) pii_scan_ipv6(&s, i, out);
         } else if (ch == '-') {
-            if (pii_enabled(&s, PII_PRIVATE_KEY)) pii_scan_private_key(&s, i, &c);
+            if (pii_enabled(&s, PII_PRIVATE_KEY)) pii_scan_private_key(&s, i, out);
         } else if (ch == '/') {
-            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, &c);
+            if (aws_enabled && in_secret_window(&sw, text, len, i)) pii_scan_aws_secret(&s, i, out);
         }
         /* No entity starts inside a word: skip to its end (custom patterns that may start there excepted). */
         if (pii_is_word(ch)) {
@@ -222,8 +254,15 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
         }
     }
 
+}
+
+size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t from, pii_match *out,
+                     size_t cap) {
+    pii_cands c;
+    pii_cands_init(&c);
+    pii_collect(cfg, text, len, from, &c);
     if (c.oom) {
-        if (c.v != c.inline_v) free(c.v);
+        pii_cands_free(&c);
         return PII_SCAN_ERROR;
     }
     /* Candidates that reach back into the left context (an e-mail whose local part was already released)
@@ -234,7 +273,7 @@ size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t
     resolve(&c);
     size_t n = c.n;
     if (out != NULL) memcpy(out, c.v, (n < cap ? n : cap) * sizeof *out);
-    if (c.v != c.inline_v) free(c.v);
+    pii_cands_free(&c);
     return n;
 }
 

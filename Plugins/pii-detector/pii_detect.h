@@ -106,10 +106,9 @@ size_t pii_scan(const pii_config *cfg, const char *text, size_t len, pii_match *
 size_t pii_scan_from(const pii_config *cfg, const char *text, size_t len, size_t from, pii_match *out,
                      size_t cap);
 
-/* Streaming: the smallest offset R >= from such that no entity can start before R and still grow with text
- * appended after `len`. Text [from, R) can be released once scanned; [R, len) must be held. Precise rules
- * are in pii_hold.c. A complete match that straddles R is not taken into account here (the stream code
- * moves R to its start). */
+/* Streaming: the smallest offset R >= from such that no entity can start before R and still grow or change
+ * with text appended after `len`. Text [from, R) can be released once scanned; [R, len) must be held.
+ * Precise rules are in pii_hold.c. */
 size_t pii_hold_start(const pii_config *cfg, const char *text, size_t len, size_t from);
 
 /* The name of a type: "EMAIL_ADDRESS", ..., or the custom pattern's name. "UNKNOWN" for anything else. */

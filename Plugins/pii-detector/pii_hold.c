@@ -8,13 +8,16 @@
  *      . _ % + - @ : / = ( ) ', accented Latin letters, and the literal characters of custom patterns).
  *      Nothing is held when the text ends in whitespace or punctuation no entity contains (, ; ! ? " ...).
  *   2. a trailing digit chain that may still grow into a phone number, card or SSN, or still get the label
- *      that makes it a phone number: groups of [0-9()+.-/] joined by single spaces (at most 19 digits),
- *      optionally followed by the bytes between a number and its label (" ", ", ", "-", "(") and the start
- *      of a label word ("off" of "office").
+ *      that makes it a phone number: groups of [0-9()+.-/x] joined by single spaces or an extension marker
+ *      (" ext. ", " x "), at most 19 digits, starting where a number can start; optionally followed by the
+ *      bytes between a number and its label (" ", ", ", "-", "(") and the start of a label word ("off" of
+ *      "office"), or by a complete extension marker the digits may still follow ("ext. ").
  *   3. a trailing run of letter/digit groups that is still a prefix of a valid IBAN (registered country,
  *      check digits, BBAN structure so far, below the country's length).
  *   4. an unterminated "-----BEGIN ... PRIVATE KEY-----" block (or a header that may still become one).
- *   5. a custom pattern that has matched a prefix (or all) of itself up to the end of the text.
+ *   5. a custom pattern that has matched a prefix (or all) of itself up to the end of the text;
+ *   6. any candidate a scanner reports (also one that loses an overlap now) that reaches past the hold
+ *      point or to the end of the text.
  * Plain prose therefore goes out at once up to its last word; a number or key goes out as soon as the
  * text after it shows it is complete.
  */
@@ -45,7 +48,7 @@ static int is_entity_byte(const pii_config *cfg, unsigned char c) {
  * prefix of one of them may still turn out to be a labelled phone number. */
 static int is_label_prefix(const char *t, size_t a, size_t n) {
     static const char *const labels[] = {"office", "fax", "mobile", "cell", "home", "work", "phone", "tel",
-                                         "landline", "direct", NULL};
+                                         "landline", "direct", "ext", "x", NULL};
     for (int k = 0; labels[k] != NULL; k++) {
         size_t m = strlen(labels[k]);
         if (n > m) continue;
@@ -56,8 +59,10 @@ static int is_label_prefix(const char *t, size_t a, size_t n) {
     return 0;
 }
 
+/* Inside a digit chain: digits, separators, and the 'x' of an extension ("555-0132x12"). */
 static int is_number_char(unsigned char c) {
-    return pii_is_digit(c) || c == '(' || c == ')' || c == '+' || c == '.' || c == '-' || c == '/';
+    return pii_is_digit(c) || c == '(' || c == ')' || c == '+' || c == '.' || c == '-' || c == '/' || c == 'x' ||
+           c == 'X';
 }
 
 /* Bytes pii_context_after skips between a number and its label. */
@@ -70,27 +75,59 @@ static int is_label_gap(unsigned char c) {
  * bytes and the beginning of a label word. Returns where to hold from, or len. */
 static size_t numeric_hold(const char *t, size_t len, size_t from) {
     size_t e = len;
-    size_t w = e;
-    while (w > from && pii_is_alpha((unsigned char)t[w - 1])) w--;
-    if (w < e && !is_label_prefix(t, w, e - w)) return len;
-    e = w;
+    /* A label or extension word at the end: a label still being written ("off" of "office"), or a complete
+     * extension marker the digits may still follow ("ext. ", "x "). */
+    size_t e0 = e;
+    while (e0 > from && t[e0 - 1] == ' ') e0--;
+    size_t w = e0;
+    if (w > from && t[w - 1] == '.') w--;
+    size_t w2 = w;
+    while (w2 > from && pii_is_alpha((unsigned char)t[w2 - 1])) w2--;
+    if (w2 < w) {
+        int ext = (w - w2 == 3 && pii_has_prefix_ci(t, w, w2, "ext")) || (w - w2 == 1 && (t[w2] | 0x20) == 'x');
+        if (e0 < e ? !ext : !is_label_prefix(t, w2, w - w2)) return len;
+        e = w2;
+    }
     while (e > from && is_label_gap((unsigned char)t[e - 1])) e--;
-    /* walk back over groups */
+    /* Walk back over the groups. In each run of number characters, the chain may begin at the earliest
+     * position where a number can start (a digit, '+' or '(' after a non-word byte: "office(192" starts at
+     * "192", "v1.2" and "abc123" start none) that keeps the chain within 19 digits. */
     size_t start = len, digits = 0, groups = 0, q = e;
-    for (;;) {
+    while (groups < 12) {
         size_t g = q;
-        while (g > from && is_number_char((unsigned char)t[g - 1])) g--;
-        while (g < q && !pii_is_digit((unsigned char)t[g]) && t[g] != '+' && t[g] != '(') g++;
-        if (g == q) break;
-        size_t d = 0;
-        for (size_t k = g; k < q; k++) d += pii_is_digit((unsigned char)t[k]);
-        if (d == 0 || digits + d > 19 || groups == 12) break;
-        digits += d;
+        while (g > from && q - g < 64 && is_number_char((unsigned char)t[g - 1])) g--;
+        size_t best = q, best_digits = 0;
+        for (size_t p = g; p < q; p++) {
+            unsigned char ch = (unsigned char)t[p];
+            if (!(pii_is_digit(ch) || ch == '+' || ch == '(')) continue;
+            if (p > 0 && pii_is_word((unsigned char)t[p - 1])) continue;
+            size_t d = 0;
+            for (size_t k = p; k < q; k++) d += pii_is_digit((unsigned char)t[k]);
+            if (d > 0 && digits + d <= 19) {
+                best = p;
+                best_digits = d;
+                break;
+            }
+        }
+        if (best == q) break;
+        digits += best_digits;
         groups++;
-        start = g;
-        if (g >= from + 2 && t[g - 1] == ' ' && is_number_char((unsigned char)t[g - 2])) {
-            q = g - 1;
-            continue;
+        start = best;
+        if (best == g && g >= from + 2 && t[g - 1] == ' ') {
+            /* an extension: "555-0132 ext. 12", "555-0132 x 12" */
+            size_t k = g - 1;
+            if (k > from && t[k - 1] == '.') k--;
+            size_t w = k;
+            while (w > from && pii_is_alpha((unsigned char)t[w - 1])) w--;
+            int ext = (k - w == 3 && pii_has_prefix_ci(t, k, w, "ext")) || (k - w == 1 && (t[w] | 0x20) == 'x');
+            if (ext && w >= from + 2 && t[w - 1] == ' ' && is_number_char((unsigned char)t[w - 2])) {
+                q = w - 1;
+                continue;
+            }
+            if (is_number_char((unsigned char)t[g - 2])) {
+                q = g - 1;
+                continue;
+            }
         }
         break;
     }
@@ -201,5 +238,23 @@ size_t pii_hold_start(const pii_config *cfg, const char *t, size_t len, size_t f
         size_t k = pattern_hold(cfg, t, len, from);
         if (k < hold) hold = k;
     }
+    /* Every candidate a scanner reports, including one that loses to an overlapping candidate right now,
+     * that reaches into the held text or to the end may still change with the next delta (the winner may
+     * stop being valid, "1::" + "68123" is no IPv6 address): hold from its start. */
+    pii_cands cands;
+    pii_cands_init(&cands);
+    pii_collect(cfg, t, len, from, &cands);
+    if (cands.oom) hold = from; /* hold everything: safe, and the caller's own scan fails the same way */
+    for (int moved = 1; moved;) {
+        moved = 0;
+        for (size_t k = 0; k < cands.n; k++) {
+            size_t st = cands.v[k].start < from ? from : cands.v[k].start;
+            if (st < hold && (cands.v[k].end > hold || cands.v[k].end == len)) {
+                hold = st;
+                moved = 1;
+            }
+        }
+    }
+    pii_cands_free(&cands);
     return hold;
 }

@@ -17,7 +17,9 @@ typedef struct pii_cands {
     pii_match inline_v[32];
 } pii_cands;
 
+void pii_cands_init(pii_cands *c);
 void pii_cands_add(pii_cands *c, size_t start, size_t end, uint32_t type, uint32_t flags);
+void pii_cands_free(pii_cands *c);
 
 /* One scan: the text, where reportable matches may start, and what is enabled. */
 typedef struct pii_scan_ctx {
@@ -54,6 +56,10 @@ static inline int pii_chain_start(const char *t, size_t i) {
 static inline int pii_word_end(const char *t, size_t len, size_t end) {
     return end >= len || !pii_is_word((unsigned char)t[end]);
 }
+
+/* Runs every enabled scanner over text[from, len) and adds all candidates, overlapping or not, to out
+ * (check out->oom afterwards). pii_scan_from resolves them; the stream hold-back looks at all of them. */
+void pii_collect(const pii_config *cfg, const char *text, size_t len, size_t from, pii_cands *out);
 
 /* Scanners. Each looks for its entity starting at (or, for e-mail, around) position i and adds what it
  * finds to `out`. They are only called where their trigger byte is. */

@@ -165,6 +165,16 @@ static size_t parse_extension(const char *t, size_t len, size_t end) {
     return p;
 }
 
+/* The number may end at e: a word boundary, not followed by more of a longer number, a time or an '@'. */
+static int phone_end_ok(const char *t, size_t len, size_t e) {
+    if (!pii_word_end(t, len, e)) return 0;
+    if (e + 1 < len && (t[e] == '.' || t[e] == ',' || t[e] == '-' || t[e] == '/' || t[e] == ':') &&
+        pii_is_digit((unsigned char)t[e + 1])) {
+        return 0;
+    }
+    return !(e < len && t[e] == '@');
+}
+
 void pii_scan_phone(const pii_scan_ctx *s, size_t i, pii_cands *out) {
     const char *t = s->t;
     size_t len = s->len;
@@ -173,12 +183,8 @@ void pii_scan_phone(const pii_scan_ctx *s, size_t i, pii_cands *out) {
     size_t end = parse_groups(t, len, i, &ps);
     if (end == 0 || ps.digits < 7) return;
     size_t full = parse_extension(t, len, end);
-    if (!pii_word_end(t, len, full)) return;
-    if (full + 1 < len && (t[full] == '.' || t[full] == ',' || t[full] == '-' || t[full] == '/' || t[full] == ':') &&
-        pii_is_digit((unsigned char)t[full + 1])) {
-        return; /* part of a longer number, a time or a ratio */
-    }
-    if (full < len && t[full] == '@') return;
+    if (full != end && !phone_end_ok(t, len, full)) full = end; /* "ext. 12abc" is no extension */
+    if (!phone_end_ok(t, len, full)) return;
     if (is_date_shape(t, &ps)) return;
     if (ps.ng == 2 && ps.sep[1] == '.' && !ps.plus && !ps.paren[0] && !ps.paren[1]) return; /* a decimal: 48.144986 */
     /* The SSN shape AAA-GG-SSSS is a phone number only with a phone word before it. */

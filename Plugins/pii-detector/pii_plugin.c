@@ -4,9 +4,10 @@
  *   on_request       every MESSAGE / INPUT segment: redact in place (MUTATE) or DENY input_blocked;
  *   on_response      every OUTPUT segment of a non-streamed answer: the same with output_blocked;
  *   on_stream_chunk  DELTA segments through a per-(item, part) hold-back stream (pii_stream.h), OUTPUT
- *                    segments of terminal events (output_text.done's text, response.completed) in full;
- *                    held text is released with insert_delta at "[DONE]", response.output_text.done and
- *                    response.completed.
+ *                    segments of the Responses summary events (output_text.done's text, response.completed)
+ *                    in full; held text is released at a choice's finish_reason chunk, at
+ *                    response.output_text.done and at the terminal event (insert_delta, or in the same
+ *                    event's delta when it carries one).
  * Tags carry types and counts only, never values. The instance is read-only after create; per-exchange
  * state lives in pab_exchange.
  */
@@ -290,6 +291,46 @@ static int is_terminal(const pab_stream_chunk *k) {
     return 0;
 }
 
+#define MAX_FINISHED 16
+
+/* Chat choices this event finishes (choices[i].finish_reason is a string): their held text is released
+ * before the finish_reason chunk, not after it, so that clients that stop reading a choice there see it.
+ * Returns how many indexes were written to out. */
+static size_t finished_choices(const pab_stream_chunk *k, uint32_t *out, size_t cap) {
+    const char *d = (const char *)k->data.ptr;
+    size_t n = k->data.len, found = 0;
+    static const char key[] = "\"finish_reason\"";
+    int mentioned = 0;
+    for (size_t q = 0; q + sizeof key - 1 <= n && !mentioned; q++) mentioned = memcmp(d + q, key, sizeof key - 1) == 0;
+    if (!mentioned) return 0;
+    pii_json root;
+    char err[64];
+    if (pii_json_parse(d, n, &root, err, sizeof err) != 0) return 0;
+    const pii_json *choices = pii_json_get(&root, "choices");
+    if (choices != NULL && choices->type == PII_JSON_ARRAY) {
+        for (size_t q = 0; q < choices->count && found < cap; q++) {
+            const pii_json *fr = pii_json_get(&choices->items[q], "finish_reason");
+            const pii_json *idx = pii_json_get(&choices->items[q], "index");
+            if (fr == NULL || fr->type != PII_JSON_STRING) continue;
+            uint32_t item = (uint32_t)q;
+            if (idx != NULL && idx->type == PII_JSON_NUMBER && idx->is_integer && idx->number >= 0 &&
+                idx->number < 4294967296.0) {
+                item = (uint32_t)idx->number;
+            }
+            out[found++] = item;
+        }
+    }
+    pii_json_free(&root);
+    return found;
+}
+
+static int contains_item(const uint32_t *v, size_t n, uint32_t item) {
+    for (size_t k = 0; k < n; k++) {
+        if (v[k] == item) return 1;
+    }
+    return 0;
+}
+
 static pii_stream *stream_for(pab_exchange *ex, uint32_t item, uint32_t part) {
     for (size_t k = 0; k < ex->nstreams; k++) {
         if (ex->streams[k].item == item && ex->streams[k].part == part) return &ex->streams[k];
@@ -316,6 +357,8 @@ static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_cal
         return PAB_VERDICT_ERROR;
     }
     int terminal = is_terminal(k);
+    uint32_t finished[MAX_FINISHED];
+    size_t nfinished = terminal ? 0 : finished_choices(k, finished, MAX_FINISHED);
     int mutated = 0;
     pii_found f;
     memset(&f, 0, sizeof f);
@@ -331,8 +374,9 @@ static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_cal
         if (seg.kind == PAB_SEGMENT_DELTA) {
             pii_stream *s = stream_for(ex, seg.item_index, seg.part_index);
             if (s == NULL) goto out_of_memory;
-            if (pii_stream_feed(s, &inst->s.detect, &inst->s.redaction, inst->s.hold_back_max, t, seg.text.len, 0, &out,
-                                &f) != 0) {
+            int last = contains_item(finished, nfinished, seg.item_index); /* content and finish_reason together */
+            if (pii_stream_feed(s, &inst->s.detect, &inst->s.redaction, inst->s.hold_back_max, t, seg.text.len, last,
+                                &out, &f) != 0) {
                 goto out_of_memory;
             }
         } else if (seg.kind == PAB_SEGMENT_OUTPUT) {
@@ -358,11 +402,13 @@ static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_cal
         }
         mutated = 1;
     }
-    if (terminal && !must_block(inst, &f)) {
-        /* Release whatever every stream of this exchange still holds, as delta events before this one. */
+    if ((terminal || nfinished > 0) && !must_block(inst, &f)) {
+        /* Release what the finished streams still hold (all of them at the terminal event), as delta events
+         * before this one. */
         for (size_t q = 0; q < ex->nstreams; q++) {
             pii_stream *s = &ex->streams[q];
             if (s->pending.len == 0 && !s->in_private_key) continue;
+            if (!terminal && !contains_item(finished, nfinished, s->item)) continue;
             pii_buf_clear(&out);
             if (pii_stream_feed(s, &inst->s.detect, &inst->s.redaction, inst->s.hold_back_max, "", 0, 1, &out, &f) != 0) {
                 goto out_of_memory;

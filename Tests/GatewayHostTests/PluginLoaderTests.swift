@@ -126,7 +126,9 @@ import Testing
         #expect(error.split(separator: "\n").count == 2)
     }
 
-    @Test func cPluginAndSwiftPluginLoad() throws {
+    /// A plugin in plain C (compiled here with cc against the header alone) and one in Swift (a SwiftPM
+    /// .dynamic product depending on PolicyABI only) load and run through one chain.
+    @Test func cPluginAndSwiftPluginRunThroughTheChain() async throws {
         let c = try PluginBuilder.build(
             source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c", as: "keyword-blocklist")
         let swiftPlugin = TestPaths.debugProducts + "/libExampleSwiftPolicy.so"
@@ -136,9 +138,25 @@ import Testing
         try FileManager.default.copyItem(atPath: swiftPlugin, toPath: copy)
         let chain = try ChainHarness.load(
             [
-                .init(name: "keyword-blocklist", file: c, config: #"{"keywords":["forbidden"]}"#),
-                .init(name: "example-swift", file: copy),
+                .init(name: "keyword-blocklist", file: c, config: #"{"keywords":["forbidden"],"message":"no"}"#),
+                .init(name: "example-swift", file: copy, config: #"{"max_chars":20}"#),
             ], folder: folder)
         #expect(chain.policies.map(\.library.name) == ["keyword-blocklist", "example-swift"])
+
+        let allowed = ChainHarness.exchange()
+        #expect(await chain.start(allowed).request(ChainHarness.chatBody("short")).decision == .proceed)
+        #expect(allowed.tag("example-swift.chars") == "5")
+
+        let blockedByC = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("a forbidden word"))
+        #expect(blockedByC.decision == .deny(policy: "keyword-blocklist", payload: .init(status: 409, code: "input_blocked", message: "no")))
+
+        let blockedBySwift = await chain.start(ChainHarness.exchange()).request(
+            ChainHarness.chatBody(String(repeating: "x", count: 30)))
+        guard case .deny(let policy, let payload) = blockedBySwift.decision else {
+            Issue.record("expected the Swift plugin to deny, got \(blockedBySwift.decision)")
+            return
+        }
+        #expect(policy == "example-swift")
+        #expect(payload.status == 413)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import GatewayHost
 
 /// Request/response behaviour of UpstreamClient against the Python mock upstream.
-@Suite struct UpstreamClientTests {
+@Suite(.timeLimit(.minutes(1))) struct UpstreamClientTests {
     @Test func jsonRoundTripSendsTheCallersHeadersAndNothingElse() async throws {
         let mock = try await MockUpstream.start()
         let client = UpstreamClient()
@@ -47,11 +47,12 @@ import Testing
         defer { client.shutdown() }
         // mock-hang holds its connection's answer back; an HTTP/1.1 connection cannot carry a second request, so the
         // next one needs a connection of its own at once (not after the hang).
-        let hanging = Task { try await client.send(MockCalls.chat(mock, model: "mock-hang", totalTimeout: nil)) }
+        let hanging = Task { try await client.send(MockCalls.chat(mock, model: "mock-hang", totalTimeout: 10)) }
         try await Task.sleep(for: .milliseconds(300))
         let start = ContinuousClock.now
-        let response = try await client.send(MockCalls.chat(mock, text: "not blocked"))
-        #expect(MockCalls.chatContent(try MockCalls.json(try await response.collect(upTo: 1 << 20))) == "echo: not blocked")
+        let response = try await client.send(MockCalls.chat(mock, text: "not blocked", totalTimeout: 5))
+        #expect(
+            MockCalls.chatContent(try MockCalls.json(try await response.collect(upTo: 1 << 20))) == "echo: not blocked")
         #expect(ContinuousClock.now - start < .seconds(1))
         hanging.cancel()
         _ = await hanging.result

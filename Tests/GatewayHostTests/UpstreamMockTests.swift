@@ -136,7 +136,7 @@ enum MockCalls {
 }
 
 /// The mock's own wire formats, checked through the client (the e2e tests rely on them too).
-@Suite struct UpstreamMockTests {
+@Suite(.timeLimit(.minutes(1))) struct UpstreamMockTests {
     @Test func chatCompletionJSONEchoesTheLastUserMessage() async throws {
         let mock = try await MockUpstream.start()
         let client = UpstreamClient()

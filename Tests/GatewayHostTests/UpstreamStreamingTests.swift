@@ -4,7 +4,7 @@ import Testing
 @testable import GatewayHost
 
 /// Streaming behaviour of UpstreamClient: SSE delivery, idle timeouts, cancellation and backpressure.
-@Suite struct UpstreamStreamingTests {
+@Suite(.timeLimit(.minutes(1))) struct UpstreamStreamingTests {
     /// curl hands the write callback at most CURL_MAX_WRITE_SIZE bytes at a time.
     static let curlMaxWrite = 16 * 1024
 

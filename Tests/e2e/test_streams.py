@@ -1,6 +1,7 @@
 """Streams that go wrong: an upstream that cuts the stream, a client that leaves, idle timeouts."""
 
 import json
+import threading
 import time
 
 import httpx
@@ -116,8 +117,6 @@ def test_client_leaving_a_pending_request_frees_the_upstream(fresh_gateway, mock
 def test_slow_upstream_request_does_not_delay_others(fresh_gateway):
     # A fresh process: with idle pooled connections to the mock, curl would take one and hide the wait.
     gateway = fresh_gateway
-    import threading
-
     slow_result = {}
 
     def slow():

@@ -124,8 +124,8 @@ def test_auth_invalid_key_raises_authentication_error(auth_gateway, mock):
 
 
 @pytest.mark.parametrize("authorization", [
-    f"Basic {GATEWAY_CLIENT_KEY}", GATEWAY_CLIENT_KEY, f"Bearer {GATEWAY_CLIENT_KEY}x", f"Bearer {GATEWAY_CLIENT_KEY[:-1]}",
-    "Bearer", "",
+    f"Basic {GATEWAY_CLIENT_KEY}", GATEWAY_CLIENT_KEY, f"Bearer {GATEWAY_CLIENT_KEY}x",
+    f"Bearer {GATEWAY_CLIENT_KEY[:-1]}", "Bearer", "",
 ])
 def test_auth_malformed_authorization_is_401(auth_gateway, mock, authorization):
     rid = request_id("malformed-auth")

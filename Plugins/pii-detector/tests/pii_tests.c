@@ -482,7 +482,9 @@ static void test_stream_property(void) {
         "-----BEGIN RSA PRIVATE KEY-----\n", "MIIE", "\n-----END RSA PRIVATE KEY-----", "sk-", "proj-", "AKIA",
         "IOSFODNN7EXAMPLE", "eyJ", "hbGciOiJIUzI1NiJ9", "x", "\xc3\xa9", "\xe6\x97\xa5", "\n", ", ", "? ", "office",
         "ghp_", "abcdefghijklmnopqrstuvwxyz0123456789", "xoxb-", "AIza", "0", "9", "(", ")", "%", "/", "=", "john",
-        "GB29", "NWBK", "6016", "1331", "9268", "19", ". The ", "'"};
+        "GB29", "NWBK", "6016", "1331", "9268", "19", ". The ", "'", " ext. ", "x12", "Tel. ", "(415) ", "555-0132",
+        "+1 ", "fax", " 0", "2023-01-15", "12:30", "v1.2.3.4", "DE89 3704 0044 0532 0130 00", "ES91", "NO93",
+        "sk-ant-api03-", "EMP-", "123456"};
     uint32_t x = 2463534242u;
     pii_redaction r;
     memset(&r, 0, sizeof r);
@@ -867,6 +869,33 @@ static void test_plugin(void) {
     CHECK(v == PAB_VERDICT_ALLOW && c.ninserted == 1, "[DONE] inserts the held text: verdict %u, %u inserts", v, c.ninserted);
     strcat(client, c.inserted[0]);
     CHECK(strcmp(client, "Your card [CREDIT_CARD] is on file, mail [EMAIL_ADDRESS]") == 0, "client reads: %s", client);
+    p->exchange_end(inst, ex, &c, PAB_END_COMPLETED);
+
+    /* a chat finish_reason chunk releases that choice's held text before it */
+    CHECK(p->exchange_begin(inst, &c, &ex) == PAB_OK, "exchange_begin");
+    memset(&c, 0, sizeof c);
+    c.nseg = 2;
+    c.segs[0] = (fake_seg){PAB_SEGMENT_DELTA, 0, 0, "call +1 415 555"};
+    c.segs[1] = (fake_seg){PAB_SEGMENT_DELTA, 1, 0, "see you"};
+    pab_stream_chunk f1 = chunk("", "{\"choices\":[{\"index\":0,\"delta\":{}},{\"index\":1,\"delta\":{}}]}");
+    p->on_stream_chunk(inst, ex, &c, &f1);
+    CHECK(strcmp(c.segs[0].text, "call ") == 0 && strcmp(c.segs[1].text, "see ") == 0, "held: %s / %s", c.segs[0].text,
+          c.segs[1].text);
+    memset(&c, 0, sizeof c);
+    c.nseg = 1;
+    c.segs[0] = (fake_seg){PAB_SEGMENT_DELTA, 0, 0, " 0132"};
+    pab_stream_chunk f2 = chunk("", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" 0132\"},\"finish_reason\":\"stop\"},"
+                                    "{\"index\":1,\"delta\":{},\"finish_reason\":null}]}");
+    p->on_stream_chunk(inst, ex, &c, &f2);
+    CHECK(strcmp(c.segs[0].text, "[PHONE_NUMBER]") == 0 && c.ninserted == 0,
+          "content with finish_reason: released in the same event: %s", c.segs[0].text);
+    memset(&c, 0, sizeof c);
+    pab_stream_chunk f3 = chunk("", "{\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"length\"}]}");
+    p->on_stream_chunk(inst, ex, &c, &f3);
+    CHECK(c.ninserted == 1 && c.inserted_item[0] == 1 && strcmp(c.inserted[0], "you") == 0,
+          "finish_reason chunk: held text inserted before it");
+    memset(&c, 0, sizeof c);
+    CHECK(p->on_stream_chunk(inst, ex, &c, &done) == PAB_VERDICT_ALLOW && c.ninserted == 0, "nothing left at [DONE]");
     p->exchange_end(inst, ex, &c, PAB_END_COMPLETED);
 
     /* Responses stream: output_text.done carries the full text as an OUTPUT segment */

@@ -1,27 +1,31 @@
 #!/bin/sh
-# Builds and runs the pii-detector unit tests, then checks that the plugin .so loads and works through the
-# ABI smoke host (Tests/abi/smoke_host.c). Usage: Plugins/pii-detector/tests/run.sh [build-dir]
-# Exit status 0 when everything passed.
+# Builds and runs the pii-detector tests:
+#   1. the plugin .so, loaded and driven through the ABI smoke host (Tests/abi/smoke_host.c) when it exists;
+#   2. the unit tests (tests/pii_tests.c: core, config, ABI glue through a fake host).
+# Usage: Plugins/pii-detector/tests/run.sh [build-dir]   (default: a temporary folder, removed afterwards)
+# The last line of output is the unit tests' "N passed, M failed". Exit status 0 when everything passed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 plugin=$(dirname "$here")
 repo=$(cd "$plugin/../.." && pwd)
-out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/pii-tests.XXXXXX")}
-mkdir -p "$out"
+if [ $# -ge 1 ]; then
+    out=$1
+    mkdir -p "$out"
+else
+    out=$(mktemp -d "${TMPDIR:-/tmp}/pii-tests.XXXXXX")
+    trap 'rm -rf "$out"' EXIT
+fi
 cc=${CC:-cc}
 flags="-std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $plugin"
+fail=0
 
-# Unit tests: the core, the config reader and the ABI glue, linked into one program.
-$cc $flags -o "$out/pii_tests" "$here/pii_tests.c" "$plugin"/*.c
-"$out/pii_tests"
-
-# The shared object as the gateway loads it.
+# 1. The shared object as the gateway loads it, through the smoke host.
 $cc $flags -shared -o "$out/pii-detector.so" "$plugin"/*.c
 smoke="$repo/Tests/abi/smoke_host.c"
 if [ -f "$smoke" ]; then
-    # Not our code: build it without -Werror so that its warnings cannot fail these tests.
+    # Not our code: built without -Werror so that its warnings cannot fail these tests.
     $cc -std=c11 -O2 -w -I "$repo/Sources/PolicyABI/include" -o "$out/smoke_host" "$smoke" -ldl
-    fail=0
+    smoke_fail=0
     expect() { # expect NAME PATTERN -- smoke_host arguments...
         name=$1 pattern=$2
         shift 3
@@ -34,7 +38,7 @@ if [ -f "$smoke" ]; then
         else
             echo "FAIL smoke $name (exit $rc): expected '$pattern' in:"
             sed 's/^/    /' "$out/smoke.txt"
-            fail=1
+            smoke_fail=1
         fi
     }
     expect request 'on_request: MUTATE seg[0]="mail [EMAIL_ADDRESS], card [CREDIT_CARD]"' -- \
@@ -45,8 +49,12 @@ if [ -f "$smoke" ]; then
         --config '{"action":"block"}' --seg 'user:my ssn is 123-45-6789'
     expect config 'unknown config key `mode`' -- --config '{"mode":"strict"}'
     expect tags 'tag pii-detector.EMAIL_ADDRESS=1' -- --seg 'user:a@b.co'
-    if [ $fail -ne 0 ]; then exit 1; fi
-    echo "smoke host: 5 scenarios passed"
+    if [ $smoke_fail -ne 0 ]; then fail=1; else echo "smoke host: 5 scenarios passed"; fi
 else
     echo "smoke host: $smoke not found, skipped"
 fi
+
+# 2. Unit tests: the core, the config reader and the ABI glue, linked into one program.
+$cc $flags -o "$out/pii_tests" "$here/pii_tests.c" "$plugin"/*.c
+"$out/pii_tests" || fail=1
+exit $fail

@@ -34,7 +34,7 @@ struct GatewayCommand: ParsableCommand {
         commandName: "gatewayhost",
         abstract: "An OpenAI-compatible LLM API gateway whose policies are plugins.",
         version: GatewayVersion.current,
-        subcommands: [ServeCommand.self, ValidateCommand.self, PluginsCommand.self],
+        subcommands: [ServeCommand.self, ValidateCommand.self, PluginsCommand.self, AuditCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

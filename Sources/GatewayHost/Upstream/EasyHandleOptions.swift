@@ -3,8 +3,7 @@ import CCurl
 /// Turns an `UpstreamRequest` into curl easy-handle options. The fixed choices and why:
 /// - TLS verification stays at curl's default (on); nothing here may turn it off.
 /// - No CURLOPT_PROXY: curl then reads HTTPS_PROXY / HTTP_PROXY (lowercase http_proxy) / NO_PROXY per transfer.
-/// - HTTP/2 over TLS when the server offers it (ALPN), HTTP/1.1 otherwise; PIPEWAIT lets a new request wait for a
-///   connection that may multiplex instead of opening a second one.
+/// - HTTP/2 over TLS when the server offers it (ALPN), HTTP/1.1 otherwise (no h2c).
 /// - No redirects are followed: the gateway's client sees the upstream's 3xx as is.
 /// - NOSIGNAL: curl must not use signals (SIGALRM for DNS timeouts) in a multi-threaded process.
 enum EasyHandleOptions {
@@ -23,7 +22,13 @@ enum EasyHandleOptions {
         set(gw_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         set(gw_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
         set(gw_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        set(gw_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1))
+        if request.url.lowercased().hasPrefix("https:") {
+            // Wait for a connection still in its TLS handshake rather than open a second one: ALPN may make it an
+            // HTTP/2 connection that can carry this request too. Never for http://, which is always HTTP/1.1 here:
+            // there curl cannot tell a busy connection will not multiplex and would queue every request to the host
+            // behind one whose answer is pending.
+            set(gw_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1))
+        }
         // A proxy's "200 Connection established" would otherwise look like the upstream's final head.
         set(gw_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
         set(gw_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
