@@ -9,7 +9,7 @@ import Testing
 /// v1.0 layout is frozen.
 @Suite struct ABIStabilityTests {
     /// `Sources/PolicyABI/ABI_VERSIONS` holds one line per released version: `MAJOR.MINOR SHA256`.
-    @Test func headerChangesOnlyWithAVersionBump() throws {
+    @Test func headerChangesOnlyWithAVersionBump() async throws {
         let header = try Data(contentsOf: URL(fileURLWithPath: TestPaths.header))
         let digest = SHA256.hash(data: header).map { String(format: "%02x", $0) }.joined()
         let versions = try String(contentsOfFile: TestPaths.repository + "/Sources/PolicyABI/ABI_VERSIONS", encoding: .utf8)
@@ -32,36 +32,36 @@ import Testing
 
     /// `Tests/abi/layout_v1_0.c` freezes every v1.0 offset with _Static_assert; it must compile against the
     /// current header (so later minors only append) and run.
-    @Test func v1_0LayoutIsFrozen() throws {
+    @Test func v1_0LayoutIsFrozen() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let binary = folder + "/layout"
-        let compile = try Shell.run(
+        let compile = try await Shell.run(
             Shell.cc,
             ["-std=c11", "-Wall", "-Werror", "-I", TestPaths.abiInclude, "-o", binary, TestPaths.repository + "/Tests/abi/layout_v1_0.c"])
         #expect(compile.status == 0, "\(compile.output)")
-        let run = try Shell.run(binary, [])
+        let run = try await Shell.run(binary, [])
         #expect(run.status == 0 && run.output.contains("ok"), "\(run.output)")
     }
 
     /// The header compiles alone as C11 and as C++ (plugins in C++ include it too).
-    @Test func headerIsSelfContained() throws {
+    @Test func headerIsSelfContained() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let source = folder + "/only_header.c"
         try "#include \"policy_abi.h\"\nint main(void) { return PAB_ABI_MAJOR == 1 ? 0 : 1; }\n".write(
             toFile: source, atomically: true, encoding: .utf8)
-        let result = try Shell.run(
+        let result = try await Shell.run(
             Shell.cc, ["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", TestPaths.abiInclude, "-o", folder + "/a", source])
         #expect(result.status == 0, "\(result.output)")
     }
 
     /// The host's idea of the descriptor size matches the header's macro as a C compiler computes it.
-    @Test func descriptorSizeMatchesTheMacro() throws {
+    @Test func descriptorSizeMatchesTheMacro() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let source = folder + "/size.c"
         try "#include <stdio.h>\n#include \"policy_abi.h\"\nint main(void) { printf(\"%zu\", (size_t)PAB_PLUGIN_SIZE_V1_0); return 0; }\n"
             .write(toFile: source, atomically: true, encoding: .utf8)
-        _ = try Shell.run(Shell.cc, ["-I", TestPaths.abiInclude, "-o", folder + "/size", source])
-        let result = try Shell.run(folder + "/size", [])
+        _ = try await Shell.run(Shell.cc, ["-I", TestPaths.abiInclude, "-o", folder + "/size", source])
+        let result = try await Shell.run(folder + "/size", [])
         #expect(Int(result.output) == PluginABI.descriptorSizeV1_0)
     }
 }

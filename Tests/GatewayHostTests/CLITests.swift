@@ -5,9 +5,9 @@ import Testing
 @Suite(.serialized) struct CLITests {
     static var binary: String { TestPaths.debugProducts + "/gatewayhost" }
 
-    func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Shell.Result {
+    func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> Shell.Result {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "run `swift build` first")
-        return try Shell.run(Self.binary, arguments, environment: environment)
+        return try await Shell.run(Self.binary, arguments, environment: environment)
     }
 
     /// A config in a private folder with the given chain, using fixture plugins copied beside it.
@@ -33,60 +33,60 @@ import Testing
         return (file, plugins)
     }
 
-    @Test func validateAcceptsAGoodConfig() throws {
+    @Test func validateAcceptsAGoodConfig() async throws {
         let (file, plugins) = try writeConfig(chain: ["recorder"])
-        _ = try PluginBuilder.fixture("recorder", into: plugins)
-        let result = try run(["validate", "--config", file])
+        _ = try await PluginBuilder.fixture("recorder", into: plugins)
+        let result = try await run(["validate", "--config", file])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("valid: \(file)"))
         #expect(result.output.contains("chain: recorder (recorder 1.0.0)"))
     }
 
-    @Test func validateRejectsABadConfigWithItsPosition() throws {
+    @Test func validateRejectsABadConfigWithItsPosition() async throws {
         let (file, _) = try writeConfig(chain: [], extra: "gatway:\n  listen: 127.0.0.1:1\n")
-        let result = try run(["validate", "--config", file])
+        let result = try await run(["validate", "--config", file])
         #expect(result.status == 1)
         #expect(result.output.contains("\(file):"), "\(result.output)")
         #expect(result.output.contains("did you mean 'gateway'?"), "\(result.output)")
     }
 
-    @Test func validateRejectsABrokenPluginNamingTheFile() throws {
+    @Test func validateRejectsABrokenPluginNamingTheFile() async throws {
         let (file, plugins) = try writeConfig(chain: ["no-hooks"])
-        _ = try PluginBuilder.fixture("no_hooks", into: plugins)
-        let result = try run(["validate", "--config", file])
+        _ = try await PluginBuilder.fixture("no_hooks", into: plugins)
+        let result = try await run(["validate", "--config", file])
         #expect(result.status == 1)
         #expect(result.output.contains("\(plugins)/no-hooks.so: policy 'no-hooks': descriptor of 'no-hooks' subscribes to nothing"), "\(result.output)")
     }
 
-    @Test func validateUsageErrorExitsTwo() throws {
-        #expect(try run(["validate"]).status == 2)
-        #expect(try run(["validate", "--config"]).status == 2)
-        #expect(try run(["--no-such-flag"]).status == 2)
-        #expect(try run(["--help"]).status == 0)
+    @Test func validateUsageErrorExitsTwo() async throws {
+        #expect(try await run(["validate"]).status == 2)
+        #expect(try await run(["validate", "--config"]).status == 2)
+        #expect(try await run(["--no-such-flag"]).status == 2)
+        #expect(try await run(["--help"]).status == 0)
     }
 
-    @Test func serveRefusesToStartOnAMissingPlugin() throws {
+    @Test func serveRefusesToStartOnAMissingPlugin() async throws {
         let (file, plugins) = try writeConfig(chain: ["pii-detector"])
-        let result = try run(["--config", file, "--listen", "127.0.0.1:0"])
+        let result = try await run(["--config", file, "--listen", "127.0.0.1:0"])
         #expect(result.status == 1)
         #expect(result.output.contains("\(plugins)/pii-detector.so: policy 'pii-detector': no such file; \(plugins) holds no .so files"), "\(result.output)")
     }
 
-    @Test func pluginsCheckPassesAGoodPluginAndFailsABadOne() throws {
-        let good = try PluginBuilder.fixture("recorder")
-        let pass = try run(["plugins", "check", good])
+    @Test func pluginsCheckPassesAGoodPluginAndFailsABadOne() async throws {
+        let good = try await PluginBuilder.fixture("recorder")
+        let pass = try await run(["plugins", "check", good])
         #expect(pass.status == 0, "\(pass.output)")
         #expect(pass.output.contains("PASS: 10 checks"), "\(pass.output)")
-        let bad = try PluginBuilder.fixture("unknown_verdict")
-        let fail = try run(["plugins", "check", bad])
+        let bad = try await PluginBuilder.fixture("unknown_verdict")
+        let fail = try await run(["plugins", "check", bad])
         #expect(fail.status == 1)
         #expect(fail.output.contains("FAIL hooks on chat JSON: on_request: unknown verdict 77"), "\(fail.output)")
-        let badConfig = try run(["plugins", "check", good, "--config", "[1]"])
+        let badConfig = try await run(["plugins", "check", good, "--config", "[1]"])
         #expect(badConfig.status == 1)
     }
 
-    @Test func builtInAndExamplePluginsPassTheConformanceChecks() throws {
-        let keyword = try PluginBuilder.build(
+    @Test func builtInAndExamplePluginsPassTheConformanceChecks() async throws {
+        let keyword = try await PluginBuilder.build(
             source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c", as: "keyword-blocklist")
         var checks: [(String, String)] = [(keyword, #"{"keywords":["forbidden"],"scan_output":true}"#)]
         for (library, config) in [
@@ -100,15 +100,15 @@ import Testing
             }
         }
         for (path, config) in checks {
-            let result = try run(["plugins", "check", path, "--config", config])
+            let result = try await run(["plugins", "check", path, "--config", config])
             #expect(result.status == 0, "\(path): \(result.output)")
         }
     }
 
-    @Test func pluginsListShowsDescriptors() throws {
+    @Test func pluginsListShowsDescriptors() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        _ = try PluginBuilder.fixture("recorder", into: folder)
-        let result = try run(["plugins", "list", "--plugins-dir", folder])
+        _ = try await PluginBuilder.fixture("recorder", into: folder)
+        let result = try await run(["plugins", "list", "--plugins-dir", folder])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("recorder.so\n  name:         recorder"), "\(result.output)")
     }

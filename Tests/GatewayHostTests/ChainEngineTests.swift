@@ -10,8 +10,8 @@ import Testing
     let recorder: String
     let journal: String
 
-    init() throws {
-        recorder = try PluginBuilder.fixture("recorder")
+    init() async throws {
+        recorder = try await PluginBuilder.fixture("recorder")
         journal = TestPaths.makeTemporaryFolder("journal") + "/journal.log"
     }
 
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func failClosedRefusesAndFailOpenContinues() async throws {
-        let broken = try PluginBuilder.fixture("error_verdict")
+        let broken = try await PluginBuilder.fixture("error_verdict")
         let closed = try ChainHarness.load([.init(name: "error-verdict", file: broken, onError: .failClosed), entry("after")])
         let exchange = ChainHarness.exchange()
         let result = await closed.start(exchange).request(ChainHarness.chatBody("x"))
@@ -138,13 +138,13 @@ import Testing
     ])
     func misbehaviourIsAnError(fixture: String, reason: String) async throws {
         let name = fixture.replacingOccurrences(of: "_", with: "-")
-        let chain = try ChainHarness.load([.init(name: name, file: try PluginBuilder.fixture(fixture))])
+        let chain = try ChainHarness.load([.init(name: name, file: try await PluginBuilder.fixture(fixture))])
         let result = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
         #expect(result.decision == .failure(policy: name, reason: reason))
     }
 
     @Test func slowHookTimesOutWithoutHoldingTheRequest() async throws {
-        let slow = try PluginBuilder.fixture("slow_hook")
+        let slow = try await PluginBuilder.fixture("slow_hook")
         let chain = try ChainHarness.load([
             .init(name: "slow-hook", file: slow, config: #"{"sleep_ms":6000}"#, onError: .failOpen, timeoutMs: 100),
             entry("after"),

@@ -7,9 +7,9 @@ import Testing
 /// refuses to load (the gateway refuses to start).
 @Suite struct PluginLoaderTests {
     /// Loads fixture `base` as the only chain entry (entry name = descriptor name = file name).
-    func loadFixture(_ base: String) throws -> String? {
+    func loadFixture(_ base: String) async throws -> String? {
         let name = base.replacingOccurrences(of: "_", with: "-")
-        let path = try PluginBuilder.fixture(base)
+        let path = try await PluginBuilder.fixture(base)
         return ChainHarness.loadError([.init(name: name, file: path)])
     }
 
@@ -26,23 +26,23 @@ import Testing
         ("unknown_capability", "descriptor of 'unknown-capability' sets unknown capability bits 0x10000000000"),
         ("bad_name", "descriptor name 'Bad Name!' is invalid"),
     ])
-    func refusesBrokenPlugin(fixture: String, expected: String) throws {
-        let error = try #require(try loadFixture(fixture))
+    func refusesBrokenPlugin(fixture: String, expected: String) async throws {
+        let error = try #require(try await loadFixture(fixture))
         #expect(error.contains(expected), "got: \(error)")
         let file = PluginBuilder.folder + "/" + fixture.replacingOccurrences(of: "_", with: "-") + ".so"
         #expect(error.hasPrefix(file + ": "), "the line names the file first: \(error)")
         #expect(!error.contains("\n"), "one line per problem")
     }
 
-    @Test func missingFileListsTheFolder() throws {
+    @Test func missingFileListsTheFolder() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        _ = try PluginBuilder.fixture("recorder", into: folder)
+        _ = try await PluginBuilder.fixture("recorder", into: folder)
         let error = try #require(
             ChainHarness.loadError([.init(name: "pii-detector", file: folder + "/pii-detector.so")], folder: folder))
         #expect(error == "\(folder)/pii-detector.so: policy 'pii-detector': no such file; \(folder) holds: recorder.so")
     }
 
-    @Test func notASharedObject() throws {
+    @Test func notASharedObject() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let path = folder + "/text.so"
         try FileManager.default.copyItem(atPath: TestPaths.fixtures + "/not_a_shared_object.so.txt", toPath: path)
@@ -50,44 +50,44 @@ import Testing
         #expect(error.hasSuffix("is not an ELF shared object (no ELF header); build it with -shared -fPIC"), "\(error)")
     }
 
-    @Test func objectFileIsNotASharedObject() throws {
+    @Test func objectFileIsNotASharedObject() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let path = folder + "/object.so"
-        let result = try Shell.run(
+        let result = try await Shell.run(
             Shell.cc, ["-c", "-I", TestPaths.abiInclude, "-o", path, TestPaths.fixtures + "/recorder.c"])
         #expect(result.status == 0, "\(result.output)")
         let error = try #require(ChainHarness.loadError([.init(name: "object", file: path)], folder: folder))
         #expect(error.contains("is an object file (.o), not linked, not a shared object"), "\(error)")
     }
 
-    @Test func worldWritableFile() throws {
+    @Test func worldWritableFile() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        let path = try PluginBuilder.fixture("recorder", into: folder)
+        let path = try await PluginBuilder.fixture("recorder", into: folder)
         chmod(path, 0o666)
         let error = try #require(ChainHarness.loadError([.init(name: "recorder", file: path)], folder: folder))
         #expect(error.contains("file is group- or world-writable (mode 666)"), "\(error)")
     }
 
-    @Test func worldWritableFolder() throws {
+    @Test func worldWritableFolder() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        let path = try PluginBuilder.fixture("recorder", into: folder)
+        let path = try await PluginBuilder.fixture("recorder", into: folder)
         chmod(folder, 0o777)
         defer { chmod(folder, 0o700) }
         let error = try #require(ChainHarness.loadError([.init(name: "recorder", file: path)], folder: folder))
         #expect(error.contains("its folder \(folder) is world-writable"), "\(error)")
     }
 
-    @Test func symbolicLinkRefused() throws {
+    @Test func symbolicLinkRefused() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        let path = try PluginBuilder.fixture("recorder", into: folder)
+        let path = try await PluginBuilder.fixture("recorder", into: folder)
         let link = folder + "/linked.so"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
         let error = try #require(ChainHarness.loadError([.init(name: "linked", file: link)], folder: folder))
         #expect(error.contains("is a symbolic link"), "\(error)")
     }
 
-    @Test func sha256Pin() throws {
-        let path = try PluginBuilder.fixture("recorder")
+    @Test func sha256Pin() async throws {
+        let path = try await PluginBuilder.fixture("recorder")
         let wrong = String(repeating: "0", count: 64)
         let error = try #require(ChainHarness.loadError([.init(name: "recorder", file: path, sha256: wrong)]))
         #expect(error.contains("sha256 mismatch: the config pins \(wrong), the file has "), "\(error)")
@@ -96,32 +96,32 @@ import Testing
         #expect(ChainHarness.loadError([.init(name: "recorder", file: path, sha256: library.sha256)]) == nil)
     }
 
-    @Test func duplicateName() throws {
+    @Test func duplicateName() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        let a = try PluginBuilder.fixture("recorder", as: "copy-a", into: folder)
-        let b = try PluginBuilder.fixture("recorder", as: "copy-b", into: folder)
+        let a = try await PluginBuilder.fixture("recorder", as: "copy-a", into: folder)
+        let b = try await PluginBuilder.fixture("recorder", as: "copy-b", into: folder)
         let error = try #require(
             ChainHarness.loadError([.init(name: "first", file: a), .init(name: "second", file: b)], folder: folder))
         #expect(error == "\(b): policy 'second': duplicate plugin name 'recorder': \(a) declares the same name")
     }
 
-    @Test func defaultFileMustCarryTheEntryName() throws {
+    @Test func defaultFileMustCarryTheEntryName() async throws {
         let folder = TestPaths.makeTemporaryFolder()
-        let path = try PluginBuilder.fixture("recorder", as: "other", into: folder)
+        let path = try await PluginBuilder.fixture("recorder", as: "other", into: folder)
         let error = try #require(ChainHarness.loadError([.init(name: "other", file: path)], folder: folder))
         #expect(error.contains("the plugin calls itself 'recorder', but the chain entry is 'other'"), "\(error)")
     }
 
-    @Test func oneFileServesSeveralEntries() throws {
-        let path = try PluginBuilder.fixture("recorder")
+    @Test func oneFileServesSeveralEntries() async throws {
+        let path = try await PluginBuilder.fixture("recorder")
         let chain = try ChainHarness.load([.init(name: "first", file: path), .init(name: "second", file: path)])
         #expect(chain.policies.map(\.name) == ["first", "second"])
         #expect(chain.policies[0].library === chain.policies[1].library)
     }
 
-    @Test func collectsEveryError() throws {
-        let a = try PluginBuilder.fixture("no_create")
-        let b = try PluginBuilder.fixture("no_hooks")
+    @Test func collectsEveryError() async throws {
+        let a = try await PluginBuilder.fixture("no_create")
+        let b = try await PluginBuilder.fixture("no_hooks")
         let error = try #require(ChainHarness.loadError([.init(name: "no-create", file: a), .init(name: "no-hooks", file: b)]))
         #expect(error.split(separator: "\n").count == 2)
     }
@@ -129,7 +129,7 @@ import Testing
     /// A plugin in plain C (compiled here with cc against the header alone) and one in Swift (a SwiftPM
     /// .dynamic product depending on PolicyABI only) load and run through one chain.
     @Test func cPluginAndSwiftPluginRunThroughTheChain() async throws {
-        let c = try PluginBuilder.build(
+        let c = try await PluginBuilder.build(
             source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c", as: "keyword-blocklist")
         let swiftPlugin = TestPaths.debugProducts + "/libExampleSwiftPolicy.so"
         try #require(FileManager.default.fileExists(atPath: swiftPlugin), "run `swift build` first: \(swiftPlugin)")

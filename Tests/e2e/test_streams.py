@@ -110,10 +110,6 @@ def test_client_leaving_a_pending_request_frees_the_upstream(fresh_gateway, mock
         time.sleep(max(0.0, started + 3.3 - time.time()))  # let the mock finish, whatever happened
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "head-of-line blocking: EasyHandleOptions sets CURLOPT_PIPEWAIT=1; on a cleartext http:// upstream curl then "
-    "waits for the busy connection (whose answer is pending) instead of opening a new one, so every request to "
-    "that host queues behind a slow one (2.9 s here; up to the timeout behind a hang). Without PIPEWAIT: 0.05 s"))
 def test_slow_upstream_request_does_not_delay_others(fresh_gateway):
     # A fresh process: with idle pooled connections to the mock, curl would take one and hide the wait.
     gateway = fresh_gateway

@@ -5,28 +5,29 @@ import Synchronization
 /// into one private folder per test process. Each fixture is compiled once.
 enum PluginBuilder {
     static let folder: String = TestPaths.makeTemporaryFolder("gwplugins")
-    private static let built = Mutex<[String: String]>([:])
+    private static let built = Mutex<[String: Task<String, Error>]>([:])
 
     struct CompileError: Error, CustomStringConvertible {
         let description: String
     }
 
     /// Builds `source` (a path) into `folder/name.so` and returns the path of the .so.
-    static func build(source: String, as name: String, into target: String = folder) throws -> String {
+    static func build(source: String, as name: String, into target: String = folder) async throws -> String {
         let key = source + "->" + target + "/" + name
-        // One compile at a time: parallel tests ask for the same fixture, and a half-written .so must
-        // never be loaded.
-        return try built.withLock { cache in
-            if let path = cache[key] { return path }
-            let path = try compile(source: source, as: name, into: target)
-            cache[key] = path
-            return path
+        // Each fixture compiles once: parallel tests asking for the same one wait for the same compile (off
+        // the cooperative pool), and a half-written .so is never loaded.
+        let pending = built.withLock { cache -> Task<String, Error> in
+            if let task = cache[key] { return task }
+            let task = Task { try await Shell.offPool { try compile(source: source, as: name, into: target) } }
+            cache[key] = task
+            return task
         }
+        return try await pending.value
     }
 
     private static func compile(source: String, as name: String, into target: String) throws -> String {
         let output = target + "/" + name + ".so"
-        let result = try Shell.run(
+        let result = try Shell.runBlocking(
             Shell.cc,
             [
                 "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-O1", "-fvisibility=hidden",
@@ -38,7 +39,7 @@ enum PluginBuilder {
     }
 
     /// Builds a fixture from Tests/GatewayHostTests/Fixtures/plugins by base name (without .c).
-    static func fixture(_ base: String, as name: String? = nil, into target: String = folder) throws -> String {
-        try build(source: TestPaths.fixtures + "/" + base + ".c", as: name ?? base.replacingOccurrences(of: "_", with: "-"), into: target)
+    static func fixture(_ base: String, as name: String? = nil, into target: String = folder) async throws -> String {
+        try await build(source: TestPaths.fixtures + "/" + base + ".c", as: name ?? base.replacingOccurrences(of: "_", with: "-"), into: target)
     }
 }
