@@ -8,14 +8,16 @@ scripts/setup.sh --with-tests
 swift build --build-tests
 scripts/install-plugins.sh debug
 
+# Every stage has a time limit: a hung test must fail the run with a message, not stall CI until its
+# own deadline. The limits are several times what each stage takes on a 2-core machine.
 echo "== swift test"
-swift test --skip-build
+timeout --kill-after=30 900 swift test --skip-build
 
 for suite in Plugins/*/tests/run.sh; do
   [ -f "$suite" ] || continue
   echo "== $suite"
-  bash "$suite"
+  timeout --kill-after=10 600 bash "$suite"
 done
 
 echo "== end-to-end (openai SDK)"
-bash Tests/e2e/run.sh
+timeout --kill-after=30 1200 bash Tests/e2e/run.sh

@@ -16,6 +16,7 @@ struct CompletionsHandler: Sendable {
     static let maxUpstreamBodyBytes = 64 << 20
 
     func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
+        let connection = context.connection
         let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
         let authorization = request.headers[.authorization]
         var clientID = "anonymous"
@@ -116,7 +117,7 @@ struct CompletionsHandler: Sendable {
 
         let upstream: UpstreamResponse
         do {
-            upstream = try await runtime.upstream.send(upstreamRequest)
+            upstream = try await runtime.upstream.send(upstreamRequest) { cancel in connection?.onClientGone(cancel) }
         } catch {
             let (gatewayError, reason) = Self.map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
@@ -138,7 +139,7 @@ struct CompletionsHandler: Sendable {
             return respond(gatewayError, exchange: exchange)
         }
         guard (200..<300).contains(upstream.status) else {
-            return await upstreamError(status: upstream.status, body: body, contentType: contentType, run: run, target: target)
+            return await upstreamError(upstream, body: body, contentType: contentType, run: run, target: target)
         }
         return await finishJSON(body, status: upstream.status, contentType: contentType, run: run, target: target)
     }
@@ -175,15 +176,27 @@ struct CompletionsHandler: Sendable {
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 
-    /// An upstream error answer. 4xx bodies reach the client unchanged (the client's request was wrong);
-    /// 5xx become a gateway 502 so upstream internals are not relayed.
-    private func upstreamError(status: Int, body: [UInt8], contentType: String, run: ChainRun, target: Target) async
-        -> Response
-    {
+    /// Upstream headers a client needs to act on an upstream 4xx: when to retry, and the provider's
+    /// rate-limit state (SDKs honour `retry-after` / `retry-after-ms`).
+    static let relayedErrorHeaders = [
+        "retry-after", "retry-after-ms", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+    ]
+
+    /// An upstream error answer. 4xx bodies reach the client unchanged (the client's request was wrong),
+    /// with the retry and rate-limit headers; 5xx become a gateway 502 so upstream internals are not relayed.
+    private func upstreamError(
+        _ upstream: UpstreamResponse, body: [UInt8], contentType: String, run: ChainRun, target: Target
+    ) async -> Response {
+        let status = upstream.status
         await run.end(PAB_END_UPSTREAM_ERROR, status: status < 500 ? status : 502)
         guard status < 500 else { return respond(.upstreamFailed(target.id, status: status), exchange: run.exchange) }
         var headers = responseHeaders(exchange: run.exchange, target: target)
         headers[.contentType] = contentType
+        for name in Self.relayedErrorHeaders {
+            if let value = upstream.header(name), let field = HTTPField.Name(name) { headers[field] = value }
+        }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

@@ -57,7 +57,7 @@ struct GatewayError: Error, Sendable, Equatable {
     static func unknownModel(_ model: String) -> GatewayError {
         GatewayError(
             status: 404,
-            message: "The model `\(model)` does not exist on this gateway. GET /v1/models lists the configured models.",
+            message: "The model `\(shortened(model))` does not exist on this gateway. GET /v1/models lists the configured models.",
             type: "invalid_request_error", code: "model_not_found", param: "model")
     }
 

@@ -7,9 +7,12 @@ import NIOCore
 struct GatewayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: String
+    /// The client's connection, to stop upstream work when the client leaves (nil outside a served channel).
+    let connection: ClientConnection?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        connection = ClientConnections.connection(for: source.channel)
     }
 }

@@ -50,6 +50,7 @@ struct GatewayServer: Sendable {
             router: makeRouter(),
             server: .http1(
                 configuration: .init(
+                    additionalChannelHandlers: [ClientCloseDetector()],
                     idleTimeout: .seconds(75),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: gateway.maxHeaderBytes, maxHeaderListSize: gateway.maxHeaderBytes * 4,

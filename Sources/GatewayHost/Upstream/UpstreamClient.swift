@@ -36,12 +36,17 @@ final class UpstreamClient: Sendable {
 
     /// Sends `request` and returns once the final status line and headers are in. The body then streams from the
     /// response. Throws `.cancelled` if the calling Task is cancelled first (the transfer is aborted).
-    func send(_ request: UpstreamRequest) async throws(UpstreamError) -> UpstreamResponse {
+    /// `registerCancel` receives a function that aborts the transfer at any point (head pending or body
+    /// streaming), for a caller that learns of a reason to stop outside Task cancellation (a client gone).
+    func send(
+        _ request: UpstreamRequest, registerCancel: ((@escaping @Sendable () -> Void) -> Void)? = nil
+    ) async throws(UpstreamError) -> UpstreamResponse {
         guard !isShutDown.load(ordering: .relaxed) else { throw .cancelled }
         let transfer = try CurlTransfer(request: request, highWater: bufferHighWater, share: share)
         let loop = pickLoop()
         let reader = BodyReader(transfer: transfer, loop: loop)
         loop.submit(transfer)
+        registerCancel?({ reader.cancel() })
         let head = await withTaskCancellationHandler {
             await transfer.channel.awaitHead()
         } onCancel: {

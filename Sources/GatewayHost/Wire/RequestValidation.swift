@@ -120,6 +120,8 @@ private func typeName(_ value: JSONValue) -> String {
 }
 
 /// Client-supplied text echoed in an error, capped so a huge value cannot bloat the answer.
-private func shortened(_ text: String) -> String {
+/// A client-supplied value quoted in an error message, cut at 64 characters: an error must not echo (or
+/// amplify) whatever a client sent.
+func shortened(_ text: String) -> String {
     text.count <= 64 ? text : String(text.prefix(64)) + "..."
 }
