@@ -171,6 +171,26 @@ import Testing
         #expect(reason.hasPrefix("timeout"))
     }
 
+    @Test func requestsTimeOutWhenEveryPolicyThreadIsHeldByAStuckHook() async throws {
+        let slow = try await PluginBuilder.fixture("slow_hook")
+        let single = PolicyExecutor(threads: 1)
+        defer { single.shutdown() }
+        let chain = try ChainHarness.load(
+            [.init(name: "slow-hook", file: slow, config: #"{"sleep_ms":2500}"#, timeoutMs: 100)], executor: single)
+        // The first request's hook takes the only thread for 2.5 s.
+        let first = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
+        #expect(first.decision == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
+        // The second cannot get a thread: it fails by its own budget instead of queueing behind the stuck one.
+        let started = ContinuousClock.now
+        let second = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
+        let waited = ContinuousClock.now - started
+        #expect(
+            second.decision
+                == .failure(
+                    policy: "slow-hook", reason: "timeout: no policy thread became free within the hook's budget (all are busy)"))
+        #expect(waited < .milliseconds(2000), "waited \(waited) for a thread")
+    }
+
     @Test func streamEventsPassTheChainAndADenyStopsIt() async throws {
         let chain = try ChainHarness.load([
             entry("first", #""replace":"bad","with":"good""#),

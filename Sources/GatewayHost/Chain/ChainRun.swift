@@ -167,6 +167,8 @@ final class ChainRun: Sendable {
             var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
             var current: HookCall?
             var abandoned = false
+            /// The job got a thread and claimed its first hook.
+            var started = false
             /// The job has returned; a late deadline must not mark anything stuck.
             var finished = false
         }
@@ -186,16 +188,24 @@ final class ChainRun: Sendable {
             let job = chain.executor.start { self.runHooks(phase, from: from, progress: progress, invoke: invoke) }
             // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
             // grace for scheduling), however long the earlier hooks took within theirs.
+            // A job still queued counts against the first hook's budget: when every policy thread is held
+            // by stuck hooks, requests must time out (and apply the fail mode), not wait for a thread forever.
+            let queuedUntil = MonotonicClock.nanos() &+ policies[from].timeoutNanos
             var outcome: PhaseResult?
+            var starved = false
             while true {
                 // Between hooks (or before the job got a thread) look again shortly.
                 let recheck: UInt64 = 50_000_000
-                let deadline = progress.state.withLock { $0.current?.deadlineNanos } ?? (MonotonicClock.nanos() &+ recheck)
+                let deadline = progress.state.withLock { s in
+                    s.current?.deadlineNanos ?? (s.started ? MonotonicClock.nanos() &+ recheck : queuedUntil)
+                }
                 outcome = await job.wait(untilNanos: deadline &+ Self.graceNanos)
                 if outcome != nil { break }
+                let now = MonotonicClock.nanos()
                 let overdue = progress.state.withLock { s -> Bool in
-                    guard let current = s.current else { return false }
-                    return MonotonicClock.nanos() > current.deadlineNanos &+ Self.graceNanos
+                    if let current = s.current { return now > current.deadlineNanos &+ Self.graceNanos }
+                    starved = !s.started && now > queuedUntil &+ Self.graceNanos
+                    return starved
                 }
                 if overdue { break }
             }
@@ -222,7 +232,11 @@ final class ChainRun: Sendable {
             body = stuckBody
             changed = changed || stuckChanged
             inserted += stuckInserted
-            let decision = fail(policy, phase: phase, reason: "timeout: the hook did not return within its budget")
+            let decision = fail(
+                policy, phase: phase,
+                reason: starved
+                    ? "timeout: no policy thread became free within the hook's budget (all are busy)"
+                    : "timeout: the hook did not return within its budget")
             if decision != .proceed {
                 return PhaseResult(decision: decision, body: body, insertedDeltas: inserted, changed: changed)
             }
@@ -329,6 +343,7 @@ final class ChainRun: Sendable {
             guard !s.abandoned else { return false }
             s.index = index
             s.current = call
+            s.started = true
             return true
         }
     }

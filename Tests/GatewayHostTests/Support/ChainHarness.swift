@@ -18,7 +18,9 @@ enum ChainHarness {
     static let logger = Logger(label: "test")
     static let executor = PolicyExecutor(threads: 4)
 
-    static func load(_ entries: [Entry], folder: String = PluginBuilder.folder) throws -> PolicyChain {
+    static func load(
+        _ entries: [Entry], folder: String = PluginBuilder.folder, executor: PolicyExecutor = ChainHarness.executor
+    ) throws -> PolicyChain {
         var policies: [String: PolicySettings] = [:]
         for entry in entries {
             policies[entry.name] = PolicySettings(
