@@ -59,12 +59,14 @@ import Testing
             result.decision
                 == .deny(policy: "second", payload: DenyPayload(status: 409, code: "input_blocked", message: "no forbidden words")))
         await run.end(PAB_END_DENIED, status: 409)
-        #expect(exchange.tag("third.seen_request") == nil, "the third policy never ran")
-        // Only the policies that began get an end, each exactly once, with the reason.
+        #expect(exchange.tag("third.seen_request") == nil, "the third policy's on_request never ran")
+        // Every policy began before the first on_request, so every one gets its end, exactly once, with
+        // the reason: a policy after the denying one (an audit logger placed last) still sees the exchange.
         let id = exchange.requestID
         #expect(
             journalLines() == [
-                "begin first \(id)", "begin second \(id)", "end first \(id) denied 409", "end second \(id) denied 409",
+                "begin first \(id)", "begin second \(id)", "begin third \(id)", "end first \(id) denied 409",
+                "end second \(id) denied 409", "end third \(id) denied 409",
             ])
     }
 
@@ -104,7 +106,7 @@ import Testing
             let key = "\(parts[1]) \(parts[2])"
             if parts[0] == "begin" { begins[key, default: 0] += 1 } else { ends[key, default: 0] += 1 }
         }
-        #expect(begins.count == 60 * 3 - 20, "third never begins for the 20 denied exchanges")
+        #expect(begins.count == 60 * 3, "every policy begins every exchange, denied ones included")
         #expect(begins == ends, "every begin has exactly one end")
     }
 

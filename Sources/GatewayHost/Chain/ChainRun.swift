@@ -38,9 +38,17 @@ final class ChainRun: Sendable {
 
     // MARK: - phases
 
-    /// Runs exchange_begin and on_request of every policy, in chain order.
+    /// Runs exchange_begin of every policy, then on_request of every policy, in chain order.
+    ///
+    /// Every begin comes first so that every policy with per-exchange state sees every exchange through
+    /// to its exchange_end, also one that an earlier policy denies: an audit policy logs blocked requests
+    /// wherever it sits in the chain.
     func request(_ body: PhaseBody) async -> PhaseResult {
-        await runPhase(.request, body: body) { policy, call, slot in
+        if chain.hasExchangeBegin {
+            let begun = await runPhase(.begin, body: body) { _, _, _ in nil }
+            guard begun.decision == .proceed else { return begun }
+        }
+        return await runPhase(.request, body: body) { policy, call, slot in
             guard let hook = policy.descriptor.on_request else { return nil }
             var request = pab_request()
             request.struct_size = UInt32(MemoryLayout<pab_request>.size)
@@ -267,16 +275,15 @@ final class ChainRun: Sendable {
             let slot = slots.withLock { $0.list[index] }
             if slot.abandoned { continue }
 
-            // exchange_begin runs just before the policy's first hook, in chain order.
-            var pluginExchange = slot.pluginExchange.raw
-            if phase == .request, let begin = policy.descriptor.exchange_begin {
+            // The begin phase: exchange_begin of each policy, in chain order, before any on_request.
+            if phase == .begin {
+                guard let begin = policy.descriptor.exchange_begin else { continue }
                 let call = HookCall(exchange: exchange, policy: policy, phase: .begin, body: body)
                 guard claim(progress, index: index, call: call) else { return abandonedResult() }
                 var created: OpaquePointer?
                 let rc = policy.serialized { begin(policy.instance, call.opaque, &created) }
                 progress.state.withLock { $0.current = nil }
                 if rc == PAB_OK {
-                    pluginExchange = created
                     slots.withLock {
                         $0.list[index].begun = true
                         $0.list[index].pluginExchange = PluginPointer(created)
@@ -287,9 +294,10 @@ final class ChainRun: Sendable {
                     let decision = fail(policy, phase: .begin, reason: "exchange_begin returned \(rc)")
                     if decision != .proceed { return result(decision, progress: progress, body: body) }
                     slots.withLock { $0.list[index].abandoned = true }  // never call hooks without their state
-                    continue
                 }
+                continue
             }
+            let pluginExchange = slot.pluginExchange.raw
 
             let call = HookCall(exchange: exchange, policy: policy, phase: phase, body: body)
             guard claim(progress, index: index, call: call) else { return abandonedResult() }

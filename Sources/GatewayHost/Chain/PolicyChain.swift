@@ -14,16 +14,22 @@ final class PolicyChain: Sendable {
     let executor: PolicyExecutor
     let logger: Logger
 
+    /// True when some policy wants the whole streamed response before deciding (no streaming then).
+    let needsFullStream: Bool
+    let hasStreamHooks: Bool
+    let hasResponseHooks: Bool
+    let hasExchangeBegin: Bool
+
     init(policies: [PolicyInstance], executor: PolicyExecutor, logger: Logger) {
         self.policies = policies
         self.executor = executor
         self.logger = logger
+        // Computed once: they are asked on every request.
+        needsFullStream = policies.contains { $0.has(UInt64(PAB_CAP_NEEDS_FULL_STREAM)) }
+        hasStreamHooks = policies.contains { $0.descriptor.on_stream_chunk != nil }
+        hasResponseHooks = policies.contains { $0.descriptor.on_response != nil }
+        hasExchangeBegin = policies.contains { $0.descriptor.exchange_begin != nil }
     }
-
-    /// True when some policy wants the whole streamed response before deciding (no streaming then).
-    var needsFullStream: Bool { policies.contains { $0.has(UInt64(PAB_CAP_NEEDS_FULL_STREAM)) } }
-    var hasStreamHooks: Bool { policies.contains { $0.descriptor.on_stream_chunk != nil } }
-    var hasResponseHooks: Bool { policies.contains { $0.descriptor.on_response != nil } }
 
     func start(_ exchange: Exchange) -> ChainRun { ChainRun(chain: self, exchange: exchange) }
 }

@@ -381,11 +381,15 @@ typedef struct pab_plugin {
     /* REQUIRED. Free an instance. Called once, after every hook on it has returned. */
     void (*destroy)(pab_instance *inst);
 
-    /* OPTIONAL per-exchange state. exchange_begin runs once per exchange before the first hook of this
-     * policy; on PAB_OK, exchange_end runs exactly once for it, whatever happens: completion, deny,
-     * error, timeout, upstream failure or client disconnect. `c` is valid during each call (attributes
-     * and tags are readable; in exchange_end PAB_ATTR_STATUS and PAB_ATTR_LATENCY_MS are set). A
-     * non-OK exchange_begin is a plugin error (on_error applies) and no end follows. */
+    /* OPTIONAL per-exchange state. At the start of every exchange the host runs exchange_begin of
+     * every policy in the chain that has one, in chain order, before any on_request hook; on PAB_OK,
+     * exchange_end runs exactly once for it, whatever happens: completion, a deny by ANY policy (before
+     * or after this one in the chain), error, timeout, upstream failure or client disconnect. So a
+     * policy with exchange_begin sees every exchange the chain starts, wherever it sits (an audit
+     * policy logs blocked requests too). `c` is valid during each call (attributes and tags are
+     * readable; in exchange_end PAB_ATTR_STATUS and PAB_ATTR_LATENCY_MS are set, and the tags and
+     * verdicts of the whole chain are final). A non-OK exchange_begin is a plugin error (on_error
+     * applies) and no end follows. */
     pab_rc (*exchange_begin)(pab_instance *inst, pab_call *c, pab_exchange **out);
     void (*exchange_end)(pab_instance *inst, pab_exchange *ex, pab_call *c, pab_end_reason reason);
 
