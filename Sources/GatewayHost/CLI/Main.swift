@@ -1,11 +1,25 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
 
 /// Process entry. ArgumentParser reports usage errors with exit code 64; the CLI contract here is
 /// 0 = success, 1 = invalid config or plugin (or a failed check), 2 = usage error.
 @main
 enum Main {
-    static func main() async {
+    /// Synchronous on purpose: Swift Concurrency's global executor can only be replaced before the first
+    /// task runs. The main thread then just waits for the command, which runs as a task.
+    static func main() {
+        TaskPlacement.installEventLoopExecutorUnlessDisabled()
+        let finished = DispatchSemaphore(value: 0)
+        // Detached: main() is main-actor isolated, and the main thread is about to block on `finished`.
+        Task.detached {
+            await runCommand()
+            finished.signal()
+        }
+        finished.wait()
+    }
+
+    private static func runCommand() async {
         do {
             var command = try GatewayCommand.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -34,6 +34,9 @@ final class Exchange: Sendable {
         var status: Int?
         var latencyMs: Int?
         var usageJSON: String?
+        /// A non-streamed answer's body, kept (not copied) so that `usage()` can read its usage object
+        /// when a plugin asks: parsing every answer for it would cost every request, asked or not.
+        var answerBody: [UInt8]?
         var tagKeys: [String] = []
         var tagValues: [String: String] = [:]
         var verdicts: [Verdict] = []
@@ -85,6 +88,22 @@ final class Exchange: Sendable {
     func record(_ verdict: Verdict) { state.withLock { $0.verdicts.append(verdict) } }
 
     var verdicts: [Verdict] { state.withLock { $0.verdicts } }
+
+    /// The answer's `usage` object as JSON text: from the stream's last usage event, or parsed on first
+    /// use from the non-streamed answer.
+    func usage() -> String? {
+        let (known, body) = state.withLock { ($0.usageJSON, $0.answerBody) }
+        if let known { return known }
+        guard let body, let document = try? JSONDocument(parsing: body), let usage = document.root["usage"],
+            usage.kind == .object
+        else { return nil }
+        let json = String(decoding: usage.rawBytes, as: UTF8.self)
+        state.withLock {
+            $0.usageJSON = json
+            $0.answerBody = nil
+        }
+        return json
+    }
 
     func requestHeader(_ name: String) -> String? {
         let lower = name.lowercased()

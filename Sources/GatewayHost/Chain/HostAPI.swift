@@ -158,7 +158,7 @@ enum HostAPI {
         case PAB_ATTR_TARGET_ID: value = ex.state.withLock { $0.targetID }
         case PAB_ATTR_STATUS: value = ex.state.withLock { $0.status }.map(String.init)
         case PAB_ATTR_LATENCY_MS: value = ex.state.withLock { $0.latencyMs }.map(String.init)
-        case PAB_ATTR_USAGE_JSON: value = ex.state.withLock { $0.usageJSON }
+        case PAB_ATTR_USAGE_JSON: value = ex.usage()
         case PAB_ATTR_VERDICTS_JSON: value = ex.verdictsJSON
         case PAB_ATTR_STREAM: value = ex.stream ? "true" : "false"
         default: value = nil

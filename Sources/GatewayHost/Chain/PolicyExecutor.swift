@@ -54,7 +54,7 @@ final class PolicyExecutor: Sendable {
     /// Runs `work` on the pool and returns its result, or nil when `deadlineNanos` (monotonic) passes first.
     func run<T: Sendable>(deadlineNanos: UInt64, _ work: @escaping @Sendable () -> T) async -> T? {
         await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-            let once = ResumeOnce(continuation)
+            let once = ResumeOnce(HomedContinuation(continuation))
             submit { once.resume(with: work()) }
             let now = MonotonicClock.nanos()
             let wait = deadlineNanos > now ? deadlineNanos - now : 0
@@ -80,12 +80,12 @@ final class PolicyExecutor: Sendable {
 
 /// Resumes a continuation exactly once, whichever of the job and the deadline timer comes first.
 private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+    private let continuation: Mutex<HomedContinuation<T?>?>
 
-    init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+    init(_ continuation: HomedContinuation<T?>) { self.continuation = Mutex(continuation) }
 
     func resume(with value: T?) {
-        let pending = continuation.withLock { c -> CheckedContinuation<T?, Never>? in
+        let pending = continuation.withLock { c -> HomedContinuation<T?>? in
             defer { c = nil }
             return c
         }
@@ -98,14 +98,14 @@ private final class ResumeOnce<T: Sendable>: Sendable {
 final class PendingJob<T: Sendable>: Sendable {
     private struct State {
         var result: T?
-        var waiter: CheckedContinuation<T?, Never>?
+        var waiter: HomedContinuation<T?>?
         var generation = 0
     }
 
     private let state = Mutex(State())
 
     func complete(_ value: T) {
-        let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in
+        let waiter = state.withLock { s -> HomedContinuation<T?>? in
             s.result = value
             defer { s.waiter = nil }
             return s.waiter
@@ -116,10 +116,11 @@ final class PendingJob<T: Sendable>: Sendable {
     /// The result, or nil when `deadlineNanos` (monotonic) passes first. Only one waiter at a time.
     func wait(untilNanos deadlineNanos: UInt64) async -> T? {
         await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let homed = HomedContinuation(continuation)
             let (ready, generation) = state.withLock { s -> (T??, Int) in
                 if let result = s.result { return (.some(result), s.generation) }
                 s.generation += 1
-                s.waiter = continuation
+                s.waiter = homed
                 return (nil, s.generation)
             }
             if let ready {
@@ -129,7 +130,7 @@ final class PendingJob<T: Sendable>: Sendable {
             let now = MonotonicClock.nanos()
             let wait = deadlineNanos > now ? deadlineNanos - now : 0
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) {
-                let expired = self.state.withLock { s -> CheckedContinuation<T?, Never>? in
+                let expired = self.state.withLock { s -> HomedContinuation<T?>? in
                     guard s.generation == generation, let waiter = s.waiter else { return nil }
                     s.waiter = nil
                     return waiter

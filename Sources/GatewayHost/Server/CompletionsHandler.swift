@@ -151,10 +151,7 @@ struct CompletionsHandler: Sendable {
         -> Response
     {
         let exchange = run.exchange
-        if let document = try? JSONDocument(parsing: body), let usage = document.root["usage"], usage.kind == .object {
-            let json = String(decoding: usage.rawBytes, as: UTF8.self)
-            exchange.state.withLock { $0.usageJSON = json }
-        }
+        exchange.state.withLock { $0.answerBody = body }
         var output = body
         if runtime.chain.hasResponseHooks {
             let result = await run.response(

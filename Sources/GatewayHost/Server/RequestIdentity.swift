@@ -13,11 +13,18 @@ enum RequestIdentity {
         return generate()
     }
 
+    /// `req_` and 24 hex digits (96 random bits): two draws from the system generator, not one per digit
+    /// (each draw is a getrandom(2) call, and this runs on every request).
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef")
-        var id = "req_"
-        for _ in 0..<24 { id.append(hex[Int(generator.next() % 16)]) }
-        return id
+        let high = generator.next()
+        let low = generator.next() & 0xFFFF_FFFF
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 28) { buffer in
+            for (index, byte) in "req_".utf8.enumerated() { buffer[index] = byte }
+            for index in 0..<16 { buffer[4 + index] = digits[Int((high >> (60 - 4 * UInt64(index))) & 0xF)] }
+            for index in 0..<8 { buffer[20 + index] = digits[Int((low >> (28 - 4 * UInt64(index))) & 0xF)] }
+            return 28
+        }
     }
 }

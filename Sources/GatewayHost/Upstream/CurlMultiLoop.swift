@@ -117,6 +117,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             collectFinished()
+            for transfer in active.values { transfer.publishHead() }
             let timeout = enforceIdleTimeouts(now: .now)
             var readyDescriptors: Int32 = 0
             _ = curl_multi_poll(multi, nil, 0, timeout, &readyDescriptors)
@@ -164,6 +165,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         transfer.markActive(at: .now)
         // May call the write callback right away with the bytes curl held back (and pause again).
         let rc = gw_easy_unpause(easy)
+        transfer.publishHead()
         if rc != CURLE_OK {
             transfer.channel.finish(.failure(UpstreamError.fromCurl(rc, detail: transfer.errorDetail)))
             remove(transfer)
@@ -187,6 +189,9 @@ final class CurlMultiLoop: @unchecked Sendable {
             else { continue }
             let result = message.pointee.data.result
             connectionsOpened.add(transfer.newConnections, ordering: .relaxed)
+            // A head parsed in this perform goes out first, also when the transfer then failed: the body
+            // received so far, and then the error, reach the client (a stream cut mid-way), not a bare 502.
+            transfer.publishHead()
             if result == CURLE_OK {
                 transfer.deliverHeadAtCompletion()
                 transfer.channel.finish(.success(()))

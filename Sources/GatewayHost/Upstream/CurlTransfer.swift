@@ -13,6 +13,9 @@ final class CurlTransfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headParser = ResponseHeadParser()
+    /// The head as soon as curl parsed it, published by the loop after the current curl_multi_perform
+    /// (see `publishHead`).
+    private var parsedHead: ResponseHead?
     /// Last time bytes arrived (or the transfer started / was unpaused): the idle timeout counts from here.
     private(set) var lastActivity = ContinuousClock.now
     /// curl is paused because the consumer's queue is full; the idle timeout is suspended meanwhile.
@@ -78,9 +81,19 @@ final class CurlTransfer: @unchecked Sendable {
         return count
     }
 
-    /// Publishes the head if the transfer completed without curl ever passing a final blank header line
-    /// (e.g. a response with no headers at all). Called before `channel.finish(.success(()))`.
+    /// Hands a parsed head to the waiting task. The loop calls it once curl_multi_perform has returned
+    /// rather than from the header callback: by then a small answer's body and end are usually in too, so
+    /// the task wakes once and finds the whole answer, instead of waking for the head and again for the body.
+    func publishHead() {
+        guard let head = parsedHead else { return }
+        parsedHead = nil
+        channel.deliverHead(head)
+    }
+
+    /// Publishes the head at the end of the transfer, also when curl never passed a final blank header
+    /// line (e.g. a response with no headers at all). Called before `channel.finish(.success(()))`.
     func deliverHeadAtCompletion() {
+        publishHead()
         guard !channel.hasHead else { return }
         let status = headParser.status ?? responseCode
         if status > 0 { channel.deliverHead(ResponseHead(status: status, headers: [])) }
@@ -88,7 +101,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func receivedHeaderLine(_ line: UnsafeRawBufferPointer) {
         lastActivity = .now
-        if let head = headParser.consume(line) { channel.deliverHead(head) }
+        if let head = headParser.consume(line) { parsedHead = head }
     }
 
     /// Returns false when the bytes were refused and curl must pause (it keeps them and redelivers them later).

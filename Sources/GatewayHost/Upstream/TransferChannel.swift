@@ -16,12 +16,12 @@ final class TransferChannel: Sendable {
 
     private struct State {
         var headResult: HeadResult?
-        var headWaiter: CheckedContinuation<HeadResult, Never>?
+        var headWaiter: HomedContinuation<HeadResult>?
         /// Queued chunks are `chunks[firstChunk...]`; the head index avoids O(n) removals from the front.
         var chunks: [[UInt8]] = []
         var firstChunk = 0
         var bufferedBytes = 0
-        var chunkWaiter: CheckedContinuation<ChunkResult, Never>?
+        var chunkWaiter: HomedContinuation<ChunkResult>?
         /// The upstream side is over: success (the body is complete) or the error to throw after the queue drains.
         var end: Result<Void, UpstreamError>?
         var cancelled = false
@@ -51,7 +51,7 @@ final class TransferChannel: Sendable {
 
     /// Publishes the response head (first call wins).
     func deliverHead(_ head: ResponseHead) {
-        let waiter: CheckedContinuation<HeadResult, Never>? = state.withLock { state in
+        let waiter: HomedContinuation<HeadResult>? = state.withLock { state in
             guard state.headResult == nil else { return nil }
             state.headResult = .success(head)
             defer { state.headWaiter = nil }
@@ -63,7 +63,7 @@ final class TransferChannel: Sendable {
     /// Queues a body chunk. Returns false, without keeping the bytes, when the queue is at its high-water mark: the
     /// caller must then pause the transfer (curl hands the same bytes over again after the unpause).
     func offer(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let (accepted, waiter): (Bool, CheckedContinuation<ChunkResult, Never>?) = state.withLock { state in
+        let (accepted, waiter): (Bool, HomedContinuation<ChunkResult>?) = state.withLock { state in
             if state.cancelled || bytes.isEmpty { return (true, nil) }  // torn down, or nothing to queue
             if state.bufferedBytes >= highWater {
                 state.pausedForBackpressure = true
@@ -89,11 +89,11 @@ final class TransferChannel: Sendable {
     /// end now, otherwise after draining the queued chunks.
     func finish(_ end: Result<Void, UpstreamError>) {
         let (headWaiter, headResult, chunkWaiter) = state.withLock {
-            state -> (CheckedContinuation<HeadResult, Never>?, HeadResult?, CheckedContinuation<ChunkResult, Never>?)
+            state -> (HomedContinuation<HeadResult>?, HeadResult?, HomedContinuation<ChunkResult>?)
             in
             guard state.end == nil else { return (nil, nil, nil) }
             state.end = end
-            var headWaiter: CheckedContinuation<HeadResult, Never>?
+            var headWaiter: HomedContinuation<HeadResult>?
             if state.headResult == nil {
                 let error: UpstreamError
                 switch end {
@@ -104,7 +104,7 @@ final class TransferChannel: Sendable {
                 headWaiter = state.headWaiter
                 state.headWaiter = nil
             }
-            var chunkWaiter: CheckedContinuation<ChunkResult, Never>?
+            var chunkWaiter: HomedContinuation<ChunkResult>?
             if state.firstChunk == state.chunks.count {
                 chunkWaiter = state.chunkWaiter
                 state.chunkWaiter = nil
@@ -120,9 +120,10 @@ final class TransferChannel: Sendable {
     /// Waits for the response head, or the error that ended the transfer before it.
     func awaitHead() async -> HeadResult {
         await withCheckedContinuation { continuation in
+            let waiter = HomedContinuation(continuation)
             let ready: HeadResult? = state.withLock { state in
                 if let result = state.headResult { return result }
-                state.headWaiter = continuation
+                state.headWaiter = waiter
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -137,6 +138,7 @@ final class TransferChannel: Sendable {
         if unpause { onUnpause() }
         if let immediate { return immediate }
         return await withCheckedContinuation { continuation in
+            let waiter = HomedContinuation(continuation)
             let (ready, unpause) = state.withLock { state -> (ChunkResult?, Bool) in
                 // Re-check under the lock: the producer may have delivered since the fast path.
                 let (taken, unpause) = Self.takeQueued(&state, lowWater: lowWater)
@@ -144,7 +146,7 @@ final class TransferChannel: Sendable {
                 if state.chunkWaiter != nil {
                     return (.failure(.transfer("the body is being read by two consumers at once")), false)
                 }
-                state.chunkWaiter = continuation  // resumed by offer, finish or cancel
+                state.chunkWaiter = waiter  // resumed by offer, finish or cancel
                 return (nil, false)
             }
             if unpause { onUnpause() }
@@ -179,7 +181,7 @@ final class TransferChannel: Sendable {
     @discardableResult
     func cancel() -> Bool {
         let (wasRunning, headWaiter, chunkWaiter) = state.withLock {
-            state -> (Bool, CheckedContinuation<HeadResult, Never>?, CheckedContinuation<ChunkResult, Never>?) in
+            state -> (Bool, HomedContinuation<HeadResult>?, HomedContinuation<ChunkResult>?) in
             if state.cancelled { return (false, nil, nil) }
             state.cancelled = true
             state.chunks = []
@@ -187,7 +189,7 @@ final class TransferChannel: Sendable {
             state.bufferedBytes = 0
             let running = state.end == nil
             if running { state.end = .failure(.cancelled) }
-            var headWaiter: CheckedContinuation<HeadResult, Never>?
+            var headWaiter: HomedContinuation<HeadResult>?
             if state.headResult == nil {
                 state.headResult = .failure(.cancelled)
                 headWaiter = state.headWaiter

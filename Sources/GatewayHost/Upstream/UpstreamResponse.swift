@@ -8,8 +8,7 @@ struct UpstreamResponse: Sendable {
 
     /// The first header with this name, compared case-insensitively.
     func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// Reads the whole body. Throws `.tooLarge` (and aborts the transfer) once it exceeds `limit` bytes.
