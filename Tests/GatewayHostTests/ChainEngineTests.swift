@@ -211,4 +211,91 @@ import Testing
         #expect(exchange.tag("first.chunks") == "2")
         #expect(exchange.tag("first.stream_end_reason") == "denied")
     }
+
+    private func events(_ texts: [String], from first: UInt64 = 0) -> [ChainRun.StreamEventInput] {
+        texts.enumerated().map { offset, text in
+            ChainRun.StreamEventInput(data: ChainHarness.chunk(text), event: nil, index: first + UInt64(offset))
+        }
+    }
+
+    @Test func aBatchOfEventsIsTheSameAsEventsOneByOne() async throws {
+        let chain = try ChainHarness.load([
+            entry("first", #""replace":"bad","with":"good""#), entry("second", #""replace":"good","with":"fine""#),
+        ])
+        let exchange = ChainHarness.exchange(stream: true)
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let results = await run.streamEvents(events(["one bad", "two", "three bad bad"]))
+        #expect(results.count == 3)
+        #expect(results.allSatisfy { $0.decision == .proceed })
+        // Each event passed both policies in order: the second saw the first's replacement.
+        #expect(ChainHarness.text(results[0].body).contains(#""content":"one fine""#))
+        #expect(!results[1].changed)
+        #expect(ChainHarness.text(results[2].body).contains(#""content":"three fine fine""#))
+        #expect(exchange.tag("first.chunks") == "3")
+        #expect(exchange.tag("second.chunks") == "3")
+        await run.end(PAB_END_COMPLETED, status: 200)
+    }
+
+    @Test func aDenyInABatchStopsItThere() async throws {
+        let chain = try ChainHarness.load([entry("first"), entry("second", #""deny_stream_if_contains":"stop""#)])
+        let exchange = ChainHarness.exchange(stream: true)
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let results = await run.streamEvents(events(["a", "b", "now stop", "never seen", "nor this"]))
+        #expect(results.count == 3, "results up to and including the denied event")
+        #expect(results[0].decision == .proceed && results[1].decision == .proceed)
+        #expect(results[2].decision == .deny(policy: "second", payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
+        // No policy saw the events after the deny.
+        #expect(exchange.tag("first.chunks") == "3")
+        #expect(exchange.tag("second.chunks") == "3")
+        await run.end(PAB_END_DENIED, status: 409)
+    }
+
+    @Test func aHookStuckInTheMiddleOfABatchIsAbandonedAndTheRestGoOn() async throws {
+        let slow = try await PluginBuilder.fixture("slow_hook")
+        let chain = try ChainHarness.load([
+            entry("before"),
+            .init(
+                name: "slow-hook", file: slow, config: #"{"sleep_ms":2000,"stuck_chunk":1}"#, onError: .failOpen,
+                timeoutMs: 100),
+            entry("after", #""replace":"x","with":"y""#),
+        ])
+        let exchange = ChainHarness.exchange(stream: true)
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let started = ContinuousClock.now
+        let results = await run.streamEvents(events(["x0", "x1", "x2", "x3"]))
+        #expect(ContinuousClock.now - started < .milliseconds(1500), "the batch did not wait for the stuck hook")
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0.decision == .proceed }, "fail_open")
+        // Every event still passed the policies after the stuck one, with their changes.
+        for (offset, result) in results.enumerated() {
+            #expect(ChainHarness.text(result.body).contains(#""content":"y\#(offset)""#), "event \(offset)")
+        }
+        #expect(exchange.tag("before.chunks") == "4")
+        #expect(exchange.tag("after.chunks") == "4")
+        #expect(exchange.verdicts.contains { $0.policy == "slow-hook" && $0.verdict == "error_fail_open" })
+        // The stuck policy gets no further events of this exchange.
+        let later = await run.streamEvents(events(["x4"], from: 4))
+        #expect(later.count == 1 && later[0].decision == .proceed)
+        #expect(exchange.tag("after.chunks") == "5")
+        await run.end(PAB_END_COMPLETED, status: 200)
+    }
+
+    @Test func aFailClosedTimeoutInABatchStopsItThere() async throws {
+        let slow = try await PluginBuilder.fixture("slow_hook")
+        let chain = try ChainHarness.load([
+            .init(name: "slow-hook", file: slow, config: #"{"sleep_ms":1000,"stuck_chunk":2}"#, timeoutMs: 50),
+            entry("after"),
+        ])
+        let exchange = ChainHarness.exchange(stream: true)
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let results = await run.streamEvents(events(["a", "b", "c", "d"]))
+        #expect(results.count == 3)
+        #expect(results[2].decision == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
+        #expect(exchange.tag("after.chunks") == "2", "the policy after the stuck one saw the events before it only")
+        await run.end(PAB_END_POLICY_ERROR, status: 503)
+    }
 }

@@ -5,7 +5,7 @@ Usage: stream_client.py --port P --path /v1/chat/completions --body FILE [--runs
 
 Each run opens a fresh connection (as an SDK client typically does per stream), sends the request, and reads
 until the stream's `data: [DONE]`. Prints one JSON line: the per-run times in microseconds and their medians.
-It fails (exit 1) when a run does not end with [DONE], has the wrong number of events, or answers non-200.
+It fails (exit 1) when a run does not end with [DONE], has fewer events than sent (or more than a hold-back flush adds), or answers non-200.
 """
 
 import argparse
@@ -16,6 +16,9 @@ import sys
 import time
 
 DONE = b"data: [DONE]"
+
+
+HOLD_BACK_EXTRA_EVENTS = 2
 
 
 def one_stream(port, path, body, events_expected):
@@ -68,8 +71,10 @@ def one_stream(port, path, body, events_expected):
     if DONE not in payload:
         raise RuntimeError(f"stream ended without [DONE] after {len(payload)} bytes: {bytes(payload[-300:])!r}")
     events = payload.count(b"data: {")
-    if events != events_expected:
-        raise RuntimeError(f"expected {events_expected} events, got {events}")
+    # A policy that holds text back across events (pii-detector) flushes it as one more delta event before
+    # the finish event, so a few extra events are legitimate; fewer means events were lost.
+    if not events_expected <= events <= events_expected + HOLD_BACK_EXTRA_EVENTS:
+        raise RuntimeError(f"expected {events_expected} events (+{HOLD_BACK_EXTRA_EVENTS} at most), got {events}")
     return ttfb / 1000.0, total / 1000.0, events
 
 

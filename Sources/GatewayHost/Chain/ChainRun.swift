@@ -45,10 +45,10 @@ final class ChainRun: Sendable {
     /// wherever it sits in the chain.
     func request(_ body: PhaseBody) async -> PhaseResult {
         if chain.hasExchangeBegin {
-            let begun = await runPhase(.begin, body: body) { _, _, _ in nil }
+            let begun = await runPhase(.begin, bodies: [body]) { _, _, _, _ in nil }[0]
             guard begun.decision == .proceed else { return begun }
         }
-        return await runPhase(.request, body: body) { policy, call, slot in
+        return await runPhase(.request, bodies: [body]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_request else { return nil }
             var request = pab_request()
             request.struct_size = UInt32(MemoryLayout<pab_request>.size)
@@ -65,12 +65,12 @@ final class ChainRun: Sendable {
                     return hook(policy.instance, slot, call.opaque, &request)
                 }
             }
-        }
+        }[0]
     }
 
     /// Runs on_response of every policy on a non-streamed answer (or a whole buffered stream).
     func response(_ body: PhaseBody, status: Int, contentType: String) async -> PhaseResult {
-        await runPhase(.response, body: body) { policy, call, slot in
+        await runPhase(.response, bodies: [body]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_response else { return nil }
             var response = pab_response()
             response.struct_size = UInt32(MemoryLayout<pab_response>.size)
@@ -82,18 +82,40 @@ final class ChainRun: Sendable {
                     return hook(policy.instance, slot, call.opaque, &response)
                 }
             }
-        }
+        }[0]
+    }
+
+    /// One complete SSE event for `streamEvents`.
+    struct StreamEventInput: Sendable {
+        var data: PhaseBody
+        var event: String?
+        /// The event's position in the whole stream (0-based), as plugins see it.
+        var index: UInt64
+        var isFinal = false
     }
 
     /// Runs on_stream_chunk of every subscribed policy on one complete SSE event.
     func streamEvent(_ data: PhaseBody, event: String?, index: UInt64, isFinal: Bool = false) async -> PhaseResult {
-        await runPhase(.streamChunk, body: data) { policy, call, slot in
+        await streamEvents([StreamEventInput(data: data, event: event, index: index, isFinal: isFinal)])[0]
+    }
+
+    /// Runs on_stream_chunk of every subscribed policy on consecutive events, in one hand-off to a policy
+    /// thread: events that arrived in one upstream read cost one thread round trip, not one each. Each
+    /// event still passes every policy in chain order before the next event starts, exactly as if they
+    /// were run one by one.
+    ///
+    /// Returns one result per event, in order, up to and including the first event that does not
+    /// proceed (a deny or a fail-closed failure); the events after it are not shown to any policy.
+    func streamEvents(_ events: [StreamEventInput]) async -> [PhaseResult] {
+        guard !events.isEmpty else { return [] }
+        return await runPhase(.streamChunk, bodies: events.map(\.data)) { policy, call, slot, position in
             guard let hook = policy.descriptor.on_stream_chunk else { return nil }
+            let input = events[position]
             var chunk = pab_stream_chunk()
             chunk.struct_size = UInt32(MemoryLayout<pab_stream_chunk>.size)
-            chunk.index = index
-            chunk.is_final = isFinal ? 1 : 0
-            return Self.withViews(call, event ?? "", "", "") { eventView, _, _ in
+            chunk.index = input.index
+            chunk.is_final = input.isFinal ? 1 : 0
+            return Self.withViews(call, input.event ?? "", "", "") { eventView, _, _ in
                 chunk.event = eventView
                 return call.body!.bytes.withUnsafeBufferPointer { bytes in
                     chunk.data = pab_view(ptr: bytes.baseAddress, len: bytes.count)
@@ -105,7 +127,7 @@ final class ChainRun: Sendable {
 
     /// Runs on_stream_end of every subscribed policy once the stream stopped, for whatever reason.
     func streamEnd(reason: pab_end_reason, events: UInt64, bytes: UInt64) async -> PhaseResult {
-        await runPhase(.streamEnd, body: nil) { policy, call, slot in
+        await runPhase(.streamEnd, bodies: [nil]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_stream_end else { return nil }
             var end = pab_stream_end()
             end.struct_size = UInt32(MemoryLayout<pab_stream_end>.size)
@@ -113,7 +135,7 @@ final class ChainRun: Sendable {
             end.events_seen = events
             end.bytes_seen = bytes
             return hook(policy.instance, slot, call.opaque, &end)
-        }
+        }[0]
     }
 
     /// Calls exchange_end on every policy whose exchange_begin succeeded. Idempotent: the first call wins.
@@ -163,16 +185,22 @@ final class ChainRun: Sendable {
     /// Slack past a hook's deadline before it is abandoned: scheduling noise, not plugin time.
     static let graceNanos: UInt64 = 20_000_000
 
-    /// Invokes one policy's hook for the phase; nil when the policy does not subscribe to it.
-    typealias Invoke = @Sendable (PolicyInstance, HookCall, OpaquePointer?) -> pab_verdict?
+    /// Invokes one policy's hook for the phase on the body at `position` of the batch; nil when the policy
+    /// does not subscribe to the phase.
+    typealias Invoke = @Sendable (PolicyInstance, HookCall, OpaquePointer?, _ position: Int) -> pab_verdict?
 
-    /// Progress of a phase shared between the job running hooks and the task waiting for it.
+    /// Progress of a job shared between the policy thread running its hooks and the task waiting for it.
     private final class Progress: Sendable {
         struct State: Sendable {
+            /// The body of the batch being worked on, and the policy whose hook runs (or ran last).
+            var position: Int
             var index: Int
+            /// That body as the policies so far left it.
             var body: PhaseBody?
             var changed = false
             var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
+            /// Results of the bodies this job has finished, in order.
+            var results: [PhaseResult] = []
             var current: HookCall?
             var abandoned = false
             /// The job got a thread and claimed its first hook.
@@ -181,25 +209,45 @@ final class ChainRun: Sendable {
             var finished = false
         }
         let state: Mutex<State>
-        init(index: Int, body: PhaseBody?) { state = Mutex(State(index: index, body: body)) }
+        init(position: Int, index: Int, body: PhaseBody?) {
+            state = Mutex(State(position: position, index: index, body: body))
+        }
     }
 
-    private func runPhase(_ phase: HookPhase, body: PhaseBody?, invoke: @escaping Invoke) async -> PhaseResult {
+    /// Runs a phase over `bodies` (one, or a batch of stream events) on the policy executor, body after
+    /// body, each through the policies in chain order. Returns a result per body up to and including the
+    /// first that does not proceed.
+    private func runPhase(_ phase: HookPhase, bodies: [PhaseBody?], invoke: @escaping Invoke) async -> [PhaseResult] {
+        let policies = chain.policies
+        var results: [PhaseResult] = []
+        var position = 0
         var start = 0
-        var body = body
+        // The body at `position` as far as the chain got with it, carried over an abandoned job.
+        var body = bodies[0]
         var changed = false
         var inserted: [(item: UInt32, part: UInt32, text: String)] = []
-        let policies = chain.policies
-        while start < policies.count {
-            let from = start
-            let progress = Progress(index: start, body: body)
-            let job = chain.executor.start { self.runHooks(phase, from: from, progress: progress, invoke: invoke) }
+        while position < bodies.count {
+            if start >= policies.count {
+                // Every policy is done with this body (the chain's last hook was abandoned): next body.
+                results.append(PhaseResult(decision: .proceed, body: body, insertedDeltas: inserted, changed: changed))
+                position += 1
+                start = 0
+                changed = false
+                inserted = []
+                if position < bodies.count { body = bodies[position] }
+                continue
+            }
+            let (fromPosition, from, firstBody) = (position, start, body)
+            let progress = Progress(position: fromPosition, index: from, body: firstBody)
+            let job = chain.executor.start {
+                self.runJob(phase, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
+            }
             // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
             // grace for scheduling), however long the earlier hooks took within theirs.
             // A job still queued counts against the first hook's budget: when every policy thread is held
             // by stuck hooks, requests must time out (and apply the fail mode), not wait for a thread forever.
             let queuedUntil = MonotonicClock.nanos() &+ policies[from].timeoutNanos
-            var outcome: PhaseResult?
+            var outcome: [PhaseResult]?
             var starved = false
             while true {
                 // Between hooks (or before the job got a thread) look again shortly.
@@ -217,15 +265,14 @@ final class ChainRun: Sendable {
                 }
                 if overdue { break }
             }
-            if var result = outcome {
-                result.changed = result.changed || changed
-                result.insertedDeltas = inserted + result.insertedDeltas
-                return result
+            if var finished = outcome {
+                if !finished.isEmpty { Self.carry(changed, inserted, into: &finished[0]) }
+                return results + finished
             }
             // The job overran: abandon the hook it is stuck in, and carry on from the next policy.
             // Marked under the progress lock, so the job either sees `abandoned` after its hook returns (and
             // then finds the slot already marked stuck) or had not started that hook at all.
-            let (stuckIndex, stuckBody, stuckChanged, stuckInserted, stuckCall) = progress.state.withLock { s in
+            let stuck = progress.state.withLock { s in
                 s.abandoned = true
                 let index = s.index
                 let finished = s.finished
@@ -233,41 +280,85 @@ final class ChainRun: Sendable {
                     $0.list[index].abandoned = true
                     $0.list[index].stuck = !finished
                 }
-                return (s.index, s.body, s.changed, s.insertedDeltas, s.current)
+                return s
             }
-            stuckCall?.expired.store(true, ordering: .releasing)
-            let policy = policies[stuckIndex]
-            body = stuckBody
-            changed = changed || stuckChanged
-            inserted += stuckInserted
+            stuck.current?.expired.store(true, ordering: .releasing)
+            if !stuck.results.isEmpty {
+                // Bodies the job finished before it got stuck; the carried changes belong to the first.
+                var done = stuck.results
+                Self.carry(changed, inserted, into: &done[0])
+                results += done
+                changed = false
+                inserted = []
+            }
+            let policy = policies[stuck.index]
+            position = stuck.position
+            body = stuck.body
+            changed = changed || stuck.changed
+            inserted += stuck.insertedDeltas
             let decision = fail(
                 policy, phase: phase,
                 reason: starved
                     ? "timeout: no policy thread became free within the hook's budget (all are busy)"
                     : "timeout: the hook did not return within its budget")
             if decision != .proceed {
-                return PhaseResult(decision: decision, body: body, insertedDeltas: inserted, changed: changed)
+                results.append(PhaseResult(decision: decision, body: body, insertedDeltas: inserted, changed: changed))
+                return results
             }
-            start = stuckIndex + 1
+            start = stuck.index + 1
         }
-        return PhaseResult(decision: .proceed, body: body, insertedDeltas: inserted, changed: changed)
+        return results
     }
 
-    /// The job body: runs hooks from `start` on, in order, on a policy thread. When the waiting side gave
-    /// up on this job meanwhile, the policy it blamed is released here (its owed exchange_end paid).
-    private func runHooks(_ phase: HookPhase, from start: Int, progress: Progress, invoke: Invoke) -> PhaseResult {
-        let result = runHooksInOrder(phase, from: start, progress: progress, invoke: invoke)
+    /// Adds what earlier jobs did to a body (before the one that finished it took over) to its result.
+    private static func carry(
+        _ changed: Bool, _ inserted: [(item: UInt32, part: UInt32, text: String)], into result: inout PhaseResult
+    ) {
+        result.changed = result.changed || changed
+        if !inserted.isEmpty { result.insertedDeltas = inserted + result.insertedDeltas }
+    }
+
+    /// The job body, on a policy thread: the bodies from `position` on, each through the policies (the
+    /// first from policy `from`). When the waiting side gave up on this job meanwhile, the policy it blamed
+    /// is released here (its owed exchange_end paid), and the results are not used.
+    private func runJob(
+        _ phase: HookPhase, bodies: [PhaseBody?], position start: Int, from firstPolicy: Int, progress: Progress,
+        invoke: Invoke
+    ) -> [PhaseResult] {
+        var results: [PhaseResult] = []
+        for position in start..<bodies.count {
+            if position > start {
+                let carryOn = progress.state.withLock { s -> Bool in
+                    guard !s.abandoned else { return false }
+                    s.position = position
+                    s.index = 0
+                    s.body = bodies[position]
+                    s.changed = false
+                    s.insertedDeltas = []
+                    return true
+                }
+                guard carryOn else { break }
+            }
+            let from = position == start ? firstPolicy : 0
+            guard let result = runHooksInOrder(phase, position: position, from: from, progress: progress, invoke: invoke)
+            else { break }
+            results.append(result)
+            // Only a batch needs them shared: the waiting side reads them if the job gets stuck on a later body.
+            if bodies.count > 1 { progress.state.withLock { $0.results.append(result) } }
+            if result.decision != .proceed { break }
+        }
         let blamed = progress.state.withLock { s -> Int? in
             s.finished = true
             return s.abandoned ? s.index : nil
         }
-        if let blamed { _ = finishAbandoned(index: blamed) }
-        return result
+        if let blamed { finishAbandoned(index: blamed) }
+        return results
     }
 
-    private func runHooksInOrder(_ phase: HookPhase, from start: Int, progress: Progress, invoke: Invoke)
-        -> PhaseResult
-    {
+    /// One body through the policies from `start` on. Nil when the waiting side abandoned the job.
+    private func runHooksInOrder(
+        _ phase: HookPhase, position: Int, from start: Int, progress: Progress, invoke: Invoke
+    ) -> PhaseResult? {
         let policies = chain.policies
         var body = progress.state.withLock { $0.body }
         for index in start..<policies.count {
@@ -279,7 +370,7 @@ final class ChainRun: Sendable {
             if phase == .begin {
                 guard let begin = policy.descriptor.exchange_begin else { continue }
                 let call = HookCall(exchange: exchange, policy: policy, phase: .begin, body: body)
-                guard claim(progress, index: index, call: call) else { return abandonedResult() }
+                guard claim(progress, index: index, call: call) else { return nil }
                 var created: OpaquePointer?
                 let rc = policy.serialized { begin(policy.instance, call.opaque, &created) }
                 progress.state.withLock { $0.current = nil }
@@ -289,7 +380,7 @@ final class ChainRun: Sendable {
                         $0.list[index].pluginExchange = PluginPointer(created)
                     }
                 }
-                if progress.state.withLock({ $0.abandoned }) { return abandonedResult() }
+                if progress.state.withLock({ $0.abandoned }) { return nil }
                 if rc != PAB_OK {
                     let decision = fail(policy, phase: .begin, reason: "exchange_begin returned \(rc)")
                     if decision != .proceed { return result(decision, progress: progress, body: body) }
@@ -300,11 +391,11 @@ final class ChainRun: Sendable {
             let pluginExchange = slot.pluginExchange.raw
 
             let call = HookCall(exchange: exchange, policy: policy, phase: phase, body: body)
-            guard claim(progress, index: index, call: call) else { return abandonedResult() }
-            let returned = policy.serialized { invoke(policy, call, pluginExchange) }
+            guard claim(progress, index: index, call: call) else { return nil }
+            let returned = policy.serialized { invoke(policy, call, pluginExchange, position) }
             progress.state.withLock { $0.current = nil }  // its deadline no longer counts
             guard let verdict = returned else { continue }
-            if progress.state.withLock({ $0.abandoned }) { return abandonedResult() }
+            if progress.state.withLock({ $0.abandoned }) { return nil }
 
             let overran = MonotonicClock.nanos() > call.deadlineNanos
             switch interpret(verdict, call: call, overran: overran) {
@@ -356,11 +447,9 @@ final class ChainRun: Sendable {
         }
     }
 
-    private func abandonedResult() -> PhaseResult { PhaseResult(decision: .proceed, body: nil) }
-
     /// The stuck hook finally returned after its phase moved on. If the exchange already ended, pay the
     /// exchange_end this policy owes now (no other hook of it will run again for this exchange).
-    private func finishAbandoned(index: Int) -> PhaseResult {
+    private func finishAbandoned(index: Int) {
         let owed: (pab_end_reason, OpaquePointer?)? = slots.withLock { s in
             s.list[index].stuck = false
             guard let reason = s.endReason, s.list[index].begun, !s.list[index].ended else { return nil }
@@ -370,7 +459,6 @@ final class ChainRun: Sendable {
         if let (reason, pluginExchange) = owed {
             Self.callEnd(chain.policies[index], exchange: exchange, pluginExchange: pluginExchange, reason: reason)
         }
-        return abandonedResult()
     }
 
     // MARK: - verdicts

@@ -39,23 +39,41 @@ struct StreamRelay: Sendable {
             }
         }
 
-        // Handles a batch of events; returns an ending when the stream must stop now.
+        // Handles the events of one upstream read; returns an ending when the stream must stop now.
+        // The policies see all of the read's events in one hand-off to a policy thread (`streamEvents`);
+        // what they let through is written in one go.
         func handle(_ events: [SSEEvent], _ writer: inout any ResponseBodyWriter) async -> Ending? {
+            var inputs: [ChainRun.StreamEventInput] = []
+            var nextIndex = state.events
+            for event in events {
+                guard let data = event.data else { continue }
+                let body = PhaseBody(bytes: data, segmentPhase: .streamEvent(api))
+                // Parsed here, before any policy thread sees the body: a hook that overruns its budget may
+                // still be reading it while this task carries on (the cache is then only read, never filled).
+                if hooks { _ = body.document }
+                let isFinal = state.isTerminal(event: event.event, data: data, document: { body.document })
+                inputs.append(.init(data: body, event: event.event, index: nextIndex, isFinal: isFinal))
+                nextIndex += 1
+            }
+            let results = hooks && !inputs.isEmpty ? await run.streamEvents(inputs) : []
+
             var out: [UInt8] = []
+            var next = 0
             for var event in events {
                 guard let data = event.data else {
                     event.serialize(into: &out)  // comments / keep-alives: forwarded, not shown to policies
                     continue
                 }
+                let input = inputs[next]
+                next += 1
                 state.events += 1
                 state.bytes += UInt64(data.count)
-                let body = PhaseBody(bytes: data, segmentPhase: .streamEvent(api))
-                let isFinal = state.isTerminal(event: event.event, data: data, document: { body.document })
-                if isFinal { state.sawTerminal = true }
-                state.captureUsage(data: data, document: { body.document }, exchange: run.exchange)
+                if input.isFinal { state.sawTerminal = true }
+                state.captureUsage(data: data, document: { input.data.document }, exchange: run.exchange)
                 if hooks {
-                    state.synthesizer.observe(body.document)
-                    let result = await run.streamEvent(body, event: event.event, index: state.events - 1, isFinal: isFinal)
+                    // streamEvents stops after the first event that does not proceed, and that event returns.
+                    let result = results[next - 1]
+                    state.synthesizer.observe(input.data.document)
                     for delta in result.insertedDeltas {
                         state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(into: &out)
                     }

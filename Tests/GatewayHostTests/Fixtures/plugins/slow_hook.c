@@ -9,9 +9,12 @@
 #include <time.h>
 
 /* Config: {"sleep_ms": N} (integer 0..600000, default 1000). on_request sleeps N ms, then ALLOWs. The
- * sleep ignores the deadline on purpose: overrunning it is what the timeout tests need. */
+ * sleep ignores the deadline on purpose: overrunning it is what the timeout tests need.
+ * With "stuck_chunk": I (integer >= 0), on_request allows at once and on_stream_chunk sleeps N ms on the
+ * event whose index is I (and allows every other event at once): a hook stuck in the middle of a stream. */
 typedef struct slow_instance {
     int64_t sleep_ms;
+    int64_t stuck_chunk;
 } slow_instance;
 
 static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
@@ -21,24 +24,42 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
         snprintf(err, err_cap, "sleep_ms must be an integer between 0 and 600000");
         return PAB_ERR_FAILED;
     }
+    int64_t stuck_chunk = -1;
+    rc = mj_get_int((const char *)args->config_json.ptr, args->config_json.len, "stuck_chunk", 0, 1000000, &stuck_chunk);
+    if (rc != MJ_OK && rc != MJ_MISSING) {
+        snprintf(err, err_cap, "stuck_chunk must be an integer between 0 and 1000000");
+        return PAB_ERR_FAILED;
+    }
     slow_instance *inst = malloc(sizeof *inst);
     if (!inst) {
         snprintf(err, err_cap, "out of memory");
         return PAB_ERR_FAILED;
     }
     inst->sleep_ms = sleep_ms;
+    inst->stuck_chunk = stuck_chunk;
     *out = (pab_instance *)inst;
     return PAB_OK;
 }
 
 static void destroy(pab_instance *inst) { free(inst); }
 
-static pab_verdict on_request(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_request *r) {
-    (void)ex, (void)c, (void)r;
-    int64_t ms = ((const slow_instance *)inst)->sleep_ms;
+static void sleep_ms(int64_t ms) {
     struct timespec left = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&left, &left) != 0 && errno == EINTR) {
     }
+}
+
+static pab_verdict on_request(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_request *r) {
+    (void)ex, (void)c, (void)r;
+    const slow_instance *s = (const slow_instance *)inst;
+    if (s->stuck_chunk < 0) sleep_ms(s->sleep_ms);
+    return PAB_VERDICT_ALLOW;
+}
+
+static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_stream_chunk *k) {
+    (void)ex, (void)c;
+    const slow_instance *s = (const slow_instance *)inst;
+    if (s->stuck_chunk >= 0 && k->index == (uint64_t)s->stuck_chunk) sleep_ms(s->sleep_ms);
     return PAB_VERDICT_ALLOW;
 }
 
@@ -48,10 +69,11 @@ static const pab_plugin descriptor = {
     .abi_minor = PAB_ABI_MINOR,
     .name = "slow-hook",
     .version = "1.0.0",
-    .description = "Test fixture: sleeps config sleep_ms in on_request, then allows.",
+    .description = "Test fixture: sleeps config sleep_ms in on_request (or in one stream event), then allows.",
     .create = create,
     .destroy = destroy,
     .on_request = on_request,
+    .on_stream_chunk = on_stream_chunk,
 };
 
 PAB_EXPORT const pab_plugin *pab_plugin_entry_v1(const pab_host_api *host) {
