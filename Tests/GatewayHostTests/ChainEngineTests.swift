@@ -17,7 +17,8 @@ import Testing
 
     func entry(_ name: String, _ config: String = "", onError: FailMode = .failClosed) -> ChainHarness.Entry {
         let extra = config.isEmpty ? "" : "," + config
-        return .init(name: name, file: recorder, config: "{\"journal\":\(jsonQuoted(journal))\(extra)}", onError: onError)
+        return .init(
+            name: name, file: recorder, config: "{\"journal\":\(jsonQuoted(journal))\(extra)}", onError: onError)
     }
 
     func journalLines() -> [String] {
@@ -57,7 +58,9 @@ import Testing
         let result = await run.request(ChainHarness.chatBody("a forbidden thing"))
         #expect(
             result.decision
-                == .deny(policy: "second", payload: DenyPayload(status: 409, code: "input_blocked", message: "no forbidden words")))
+                == .deny(
+                    policy: "second",
+                    payload: DenyPayload(status: 409, code: "input_blocked", message: "no forbidden words")))
         await run.end(PAB_END_DENIED, status: 409)
         #expect(exchange.tag("third.seen_request") == nil, "the third policy's on_request never ran")
         // Every policy began before the first on_request, so every one gets its end, exactly once, with
@@ -87,7 +90,9 @@ import Testing
     }
 
     @Test func beginEndPairedAcrossManyConcurrentExchanges() async throws {
-        let chain = try ChainHarness.load([entry("first"), entry("second", #""deny_if_contains":"deny-me""#), entry("third")])
+        let chain = try ChainHarness.load([
+            entry("first"), entry("second", #""deny_if_contains":"deny-me""#), entry("third"),
+        ])
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<60 {
                 group.addTask {
@@ -112,7 +117,9 @@ import Testing
 
     @Test func failClosedRefusesAndFailOpenContinues() async throws {
         let broken = try await PluginBuilder.fixture("error_verdict")
-        let closed = try ChainHarness.load([.init(name: "error-verdict", file: broken, onError: .failClosed), entry("after")])
+        let closed = try ChainHarness.load([
+            .init(name: "error-verdict", file: broken, onError: .failClosed), entry("after"),
+        ])
         let exchange = ChainHarness.exchange()
         let result = await closed.start(exchange).request(ChainHarness.chatBody("x"))
         guard case .failure(let policy, let reason) = result.decision else {
@@ -123,7 +130,9 @@ import Testing
         #expect(reason == "plugin error: boom")
         #expect(exchange.tag("after.seen_request") == nil)
 
-        let open = try ChainHarness.load([.init(name: "error-verdict", file: broken, onError: .failOpen), entry("after")])
+        let open = try ChainHarness.load([
+            .init(name: "error-verdict", file: broken, onError: .failOpen), entry("after"),
+        ])
         let openExchange = ChainHarness.exchange()
         let openResult = await open.start(openExchange).request(ChainHarness.chatBody("x"))
         #expect(openResult.decision == .proceed)
@@ -181,7 +190,9 @@ import Testing
             [.init(name: "slow-hook", file: slow, config: #"{"sleep_ms":2500}"#, timeoutMs: 100)], executor: single)
         // The first request's hook takes the only thread for 2.5 s.
         let first = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
-        #expect(first.decision == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
+        #expect(
+            first.decision
+                == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
         // The second cannot get a thread: it fails by its own budget instead of queueing behind the stuck one.
         let started = ContinuousClock.now
         let second = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("x"))
@@ -189,7 +200,8 @@ import Testing
         #expect(
             second.decision
                 == .failure(
-                    policy: "slow-hook", reason: "timeout: no policy thread became free within the hook's budget (all are busy)"))
+                    policy: "slow-hook",
+                    reason: "timeout: no policy thread became free within the hook's budget (all are busy)"))
         #expect(waited < .milliseconds(2000), "waited \(waited) for a thread")
     }
 
@@ -205,7 +217,11 @@ import Testing
         #expect(one.decision == .proceed)
         #expect(ChainHarness.text(one.body).contains(#""content":"a good word""#))
         let two = await run.streamEvent(ChainHarness.chunk("now stop"), event: nil, index: 1)
-        #expect(two.decision == .deny(policy: "second", payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
+        #expect(
+            two.decision
+                == .deny(
+                    policy: "second",
+                    payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
         _ = await run.streamEnd(reason: PAB_END_DENIED, events: 2, bytes: 10)
         await run.end(PAB_END_DENIED, status: 409)
         #expect(exchange.tag("first.chunks") == "2")
@@ -245,7 +261,11 @@ import Testing
         let results = await run.streamEvents(events(["a", "b", "now stop", "never seen", "nor this"]))
         #expect(results.count == 3, "results up to and including the denied event")
         #expect(results[0].decision == .proceed && results[1].decision == .proceed)
-        #expect(results[2].decision == .deny(policy: "second", payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
+        #expect(
+            results[2].decision
+                == .deny(
+                    policy: "second",
+                    payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
         // No policy saw the events after the deny.
         #expect(exchange.tag("first.chunks") == "3")
         #expect(exchange.tag("second.chunks") == "3")
@@ -294,7 +314,9 @@ import Testing
         _ = await run.request(ChainHarness.chatBody("hi"))
         let results = await run.streamEvents(events(["a", "b", "c", "d"]))
         #expect(results.count == 3)
-        #expect(results[2].decision == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
+        #expect(
+            results[2].decision
+                == .failure(policy: "slow-hook", reason: "timeout: the hook did not return within its budget"))
         #expect(exchange.tag("after.chunks") == "2", "the policy after the stuck one saw the events before it only")
         await run.end(PAB_END_POLICY_ERROR, status: 503)
     }

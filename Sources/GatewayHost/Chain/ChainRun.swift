@@ -240,7 +240,8 @@ final class ChainRun: Sendable {
             let (fromPosition, from, firstBody) = (position, start, body)
             let progress = Progress(position: fromPosition, index: from, body: firstBody)
             let job = chain.executor.start {
-                self.runJob(phase, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
+                self.runJob(
+                    phase, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
             }
             // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
             // grace for scheduling), however long the earlier hooks took within theirs.
@@ -340,7 +341,8 @@ final class ChainRun: Sendable {
                 guard carryOn else { break }
             }
             let from = position == start ? firstPolicy : 0
-            guard let result = runHooksInOrder(phase, position: position, from: from, progress: progress, invoke: invoke)
+            guard
+                let result = runHooksInOrder(phase, position: position, from: from, progress: progress, invoke: invoke)
             else { break }
             results.append(result)
             // Only a batch needs them shared: the waiting side reads them if the job gets stuck on a later body.
@@ -473,7 +475,9 @@ final class ChainRun: Sendable {
 
     private func interpret(_ verdict: pab_verdict, call: HookCall, overran: Bool) -> Interpretation {
         let budgetMs = call.policy.timeoutNanos / 1_000_000
-        if overran { return .error("timeout: the hook returned after its \(budgetMs) ms budget; its verdict was discarded") }
+        if overran {
+            return .error("timeout: the hook returned after its \(budgetMs) ms budget; its verdict was discarded")
+        }
         switch verdict {
         case PAB_VERDICT_ALLOW:
             return .allow
@@ -486,7 +490,9 @@ final class ChainRun: Sendable {
         case PAB_VERDICT_MUTATE:
             if let misuse = call.misuse { return .error("MUTATE after \(misuse)") }
             guard call.mayMutate else {
-                return .error("MUTATE verdict without the \(call.phase.isResponseSide ? "PAB_CAP_MUTATES_RESPONSE" : "PAB_CAP_MUTATES_REQUEST") capability")
+                return .error(
+                    "MUTATE verdict without the \(call.phase.isResponseSide ? "PAB_CAP_MUTATES_RESPONSE" : "PAB_CAP_MUTATES_REQUEST") capability"
+                )
             }
             return applyMutation(call)
         case PAB_VERDICT_DROP:

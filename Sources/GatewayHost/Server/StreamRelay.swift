@@ -75,7 +75,8 @@ struct StreamRelay: Sendable {
                     let result = results[next - 1]
                     state.synthesizer.observe(input.data.document)
                     for delta in result.insertedDeltas {
-                        state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(into: &out)
+                        state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(
+                            into: &out)
                     }
                     switch result.decision {
                     case .proceed: break
@@ -146,7 +147,8 @@ struct StreamRelay: Sendable {
             switch endResult.decision {
             case .proceed: break
             case .deny(let policy, let payload):
-                _ = await send(Array(GatewayError.policyBlocked(policy: policy, payload: payload).sseEvent.utf8), &writer)
+                _ = await send(
+                    Array(GatewayError.policyBlocked(policy: policy, payload: payload).sseEvent.utf8), &writer)
                 return Ending(reason: PAB_END_DENIED, status: payload.status)
             case .failure(let policy, _):
                 _ = await send(Array(GatewayError.policyFailed(policy: policy).sseEvent.utf8), &writer)
