@@ -320,4 +320,34 @@ import Testing
         #expect(exchange.tag("after.chunks") == "2", "the policy after the stuck one saw the events before it only")
         await run.end(PAB_END_POLICY_ERROR, status: 503)
     }
+
+    @Test func aFailedBeginStopsTheExchangeBeforeAnyRequestHookOrIsSkippedWhenFailOpen() async throws {
+        let closed = try ChainHarness.load([
+            entry("first"), entry("broken", #""fail_begin":true"#), entry("third"),
+        ])
+        let exchange = ChainHarness.exchange()
+        let run = closed.start(exchange)
+        let result = await run.request(ChainHarness.chatBody("hello"))
+        #expect(result.decision == .failure(policy: "broken", reason: "exchange_begin returned \(PAB_ERR_FAILED)"))
+        // No on_request ran, and the policies whose begin succeeded still get their end.
+        #expect(exchange.tag("first.seen_request") == nil)
+        await run.end(PAB_END_POLICY_ERROR, status: 503)
+        let id = exchange.requestID
+        #expect(
+            journalLines() == [
+                "begin first \(id)", "beginfail broken", "end first \(id) policy_error 503",
+            ])
+
+        let open = try ChainHarness.load([
+            entry("first"), entry("broken", #""fail_begin":true"#, onError: .failOpen), entry("third"),
+        ])
+        let second = ChainHarness.exchange()
+        let secondRun = open.start(second)
+        let allowed = await secondRun.request(ChainHarness.chatBody("hello"))
+        #expect(allowed.decision == .proceed)
+        #expect(second.tag("first.seen_request") == "1")
+        #expect(second.tag("broken.seen_request") == nil, "no hook runs without its exchange state")
+        #expect(second.tag("third.seen_request") == "1")
+        await secondRun.end(PAB_END_COMPLETED, status: 200)
+    }
 }

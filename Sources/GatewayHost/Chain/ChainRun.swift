@@ -43,12 +43,13 @@ final class ChainRun: Sendable {
     /// Every begin comes first so that every policy with per-exchange state sees every exchange through
     /// to its exchange_end, also one that an earlier policy denies: an audit policy logs blocked requests
     /// wherever it sits in the chain.
+    ///
+    /// Both run in one hand-off to a policy thread: the begins are the first step of the job, the
+    /// on_requests its second (a begin that fails closed ends the job after the first step).
     func request(_ body: PhaseBody) async -> PhaseResult {
-        if chain.hasExchangeBegin {
-            let begun = await runPhase(.begin, bodies: [body]) { _, _, _, _ in nil }[0]
-            guard begun.decision == .proceed else { return begun }
-        }
-        return await runPhase(.request, bodies: [body]) { policy, call, slot, _ in
+        let withBegin = chain.hasExchangeBegin
+        let steps: [HookPhase] = withBegin ? [.begin, .request] : [.request]
+        return await runPhase(steps, bodies: withBegin ? [body, body] : [body]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_request else { return nil }
             var request = pab_request()
             request.struct_size = UInt32(MemoryLayout<pab_request>.size)
@@ -65,12 +66,12 @@ final class ChainRun: Sendable {
                     return hook(policy.instance, slot, call.opaque, &request)
                 }
             }
-        }[0]
+        }.last!  // the request step's result, or the begin step's when a begin stopped the exchange
     }
 
     /// Runs on_response of every policy on a non-streamed answer (or a whole buffered stream).
     func response(_ body: PhaseBody, status: Int, contentType: String) async -> PhaseResult {
-        await runPhase(.response, bodies: [body]) { policy, call, slot, _ in
+        await runPhase([.response], bodies: [body]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_response else { return nil }
             var response = pab_response()
             response.struct_size = UInt32(MemoryLayout<pab_response>.size)
@@ -108,7 +109,9 @@ final class ChainRun: Sendable {
     /// proceed (a deny or a fail-closed failure); the events after it are not shown to any policy.
     func streamEvents(_ events: [StreamEventInput]) async -> [PhaseResult] {
         guard !events.isEmpty else { return [] }
-        return await runPhase(.streamChunk, bodies: events.map(\.data)) { policy, call, slot, position in
+        return await runPhase(
+            Array(repeating: .streamChunk, count: events.count), bodies: events.map(\.data)
+        ) { policy, call, slot, position in
             guard let hook = policy.descriptor.on_stream_chunk else { return nil }
             let input = events[position]
             var chunk = pab_stream_chunk()
@@ -127,7 +130,7 @@ final class ChainRun: Sendable {
 
     /// Runs on_stream_end of every subscribed policy once the stream stopped, for whatever reason.
     func streamEnd(reason: pab_end_reason, events: UInt64, bytes: UInt64) async -> PhaseResult {
-        await runPhase(.streamEnd, bodies: [nil]) { policy, call, slot, _ in
+        await runPhase([.streamEnd], bodies: [nil]) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_stream_end else { return nil }
             var end = pab_stream_end()
             end.struct_size = UInt32(MemoryLayout<pab_stream_end>.size)
@@ -214,10 +217,12 @@ final class ChainRun: Sendable {
         }
     }
 
-    /// Runs a phase over `bodies` (one, or a batch of stream events) on the policy executor, body after
-    /// body, each through the policies in chain order. Returns a result per body up to and including the
-    /// first that does not proceed.
-    private func runPhase(_ phase: HookPhase, bodies: [PhaseBody?], invoke: @escaping Invoke) async -> [PhaseResult] {
+    /// Runs steps on the policy executor in one job: step after step (a phase on a body: one, a batch of
+    /// stream events, or exchange_begin then on_request), each through the policies in chain order.
+    /// Returns a result per step up to and including the first that does not proceed.
+    private func runPhase(_ phases: [HookPhase], bodies: [PhaseBody?], invoke: @escaping Invoke) async
+        -> [PhaseResult]
+    {
         let policies = chain.policies
         var results: [PhaseResult] = []
         var position = 0
@@ -241,7 +246,7 @@ final class ChainRun: Sendable {
             let progress = Progress(position: fromPosition, index: from, body: firstBody)
             let job = chain.executor.start {
                 self.runJob(
-                    phase, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
+                    phases, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
             }
             // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
             // grace for scheduling), however long the earlier hooks took within theirs.
@@ -298,7 +303,7 @@ final class ChainRun: Sendable {
             changed = changed || stuck.changed
             inserted += stuck.insertedDeltas
             let decision = fail(
-                policy, phase: phase,
+                policy, phase: phases[stuck.position],
                 reason: starved
                     ? "timeout: no policy thread became free within the hook's budget (all are busy)"
                     : "timeout: the hook did not return within its budget")
@@ -323,7 +328,7 @@ final class ChainRun: Sendable {
     /// first from policy `from`). When the waiting side gave up on this job meanwhile, the policy it blamed
     /// is released here (its owed exchange_end paid), and the results are not used.
     private func runJob(
-        _ phase: HookPhase, bodies: [PhaseBody?], position start: Int, from firstPolicy: Int, progress: Progress,
+        _ phases: [HookPhase], bodies: [PhaseBody?], position start: Int, from firstPolicy: Int, progress: Progress,
         invoke: Invoke
     ) -> [PhaseResult] {
         var results: [PhaseResult] = []
@@ -342,7 +347,8 @@ final class ChainRun: Sendable {
             }
             let from = position == start ? firstPolicy : 0
             guard
-                let result = runHooksInOrder(phase, position: position, from: from, progress: progress, invoke: invoke)
+                let result = runHooksInOrder(
+                    phases[position], position: position, from: from, progress: progress, invoke: invoke)
             else { break }
             results.append(result)
             // Only a batch needs them shared: the waiting side reads them if the job gets stuck on a later body.

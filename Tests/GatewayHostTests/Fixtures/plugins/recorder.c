@@ -21,6 +21,7 @@
  *   "replace": "a", "with": "b"  in every phase, replace every "a" with "b" in every segment through
  *                                replace_segment_text, and return MUTATE when something changed
  *   "tag_key": "k", "tag_value": "v"  set tag k = v in every hook
+ *   "fail_begin": true           exchange_begin fails (PAB_ERR_FAILED) after journalling "beginfail ..."
  *
  * Tags it sets (the host stores them as "<policy>.<key>"):
  *   seen_request / seen_response / seen_stream_chunk / seen_stream_end = "1"  in that hook
@@ -55,6 +56,7 @@ typedef struct recorder {
     char *journal, *deny_if, *deny_response_if, *deny_stream_if, *message;
     char *replace, *with, *tag_key, *tag_value;
     size_t replace_len, with_len;
+    int fail_begin;
 } recorder;
 
 typedef struct exchange_state {
@@ -139,6 +141,12 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
         free_recorder(r);
         return PAB_ERR_FAILED;
     }
+    int bool_rc = mj_get_bool((const char *)args->config_json.ptr, args->config_json.len, "fail_begin", &r->fail_begin);
+    if (bool_rc != MJ_OK && bool_rc != MJ_MISSING) {
+        snprintf(err, err_cap, "fail_begin must be a boolean");
+        free_recorder(r);
+        return PAB_ERR_FAILED;
+    }
     const char *problem = NULL;
     if (!r->replace != !r->with) problem = "replace and with must be given together";
     else if (r->replace && r->replace_len == 0) problem = "replace must not be empty";
@@ -156,6 +164,12 @@ static void destroy(pab_instance *inst) { free_recorder((recorder *)inst); }
 
 static pab_rc exchange_begin(pab_instance *inst, pab_call *c, pab_exchange **out) {
     const recorder *r = (const recorder *)inst;
+    if (r->fail_begin) {
+        char line[512];
+        snprintf(line, sizeof line, "beginfail %s\n", r->policy);
+        journal_line(r, line);
+        return PAB_ERR_FAILED;
+    }
     exchange_state *s = calloc(1, sizeof *s);
     if (!s) return PAB_ERR_FAILED;
     s->magic = EXCHANGE_MAGIC;
