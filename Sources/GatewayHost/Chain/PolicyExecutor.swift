@@ -55,11 +55,11 @@ final class PolicyExecutor: Sendable {
     func run<T: Sendable>(deadlineNanos: UInt64, _ work: @escaping @Sendable () -> T) async -> T? {
         await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
             let once = ResumeOnce(HomedContinuation(continuation))
-            submit { once.resume(with: work()) }
-            let now = MonotonicClock.nanos()
-            let wait = deadlineNanos > now ? deadlineNanos - now : 0
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) {
-                once.resume(with: nil)
+            let watchdog = DeadlineWatchdog.shared
+            let timer = watchdog.schedule(atNanos: deadlineNanos) { once.resume(with: nil) }
+            submit {
+                once.resume(with: work())
+                watchdog.cancel(timer)
             }
         }
     }
@@ -99,17 +99,23 @@ final class PendingJob<T: Sendable>: Sendable {
     private struct State {
         var result: T?
         var waiter: HomedContinuation<T?>?
+        /// The watchdog action that ends the current wait at its deadline.
+        var timer: UInt64?
         var generation = 0
     }
 
     private let state = Mutex(State())
 
     func complete(_ value: T) {
-        let waiter = state.withLock { s -> HomedContinuation<T?>? in
+        let (waiter, timer) = state.withLock { s -> (HomedContinuation<T?>?, UInt64?) in
             s.result = value
-            defer { s.waiter = nil }
-            return s.waiter
+            defer {
+                s.waiter = nil
+                s.timer = nil
+            }
+            return (s.waiter, s.timer)
         }
+        if let timer { DeadlineWatchdog.shared.cancel(timer) }
         waiter?.resume(returning: value)
     }
 
@@ -127,16 +133,22 @@ final class PendingJob<T: Sendable>: Sendable {
                 continuation.resume(returning: ready)
                 return
             }
-            let now = MonotonicClock.nanos()
-            let wait = deadlineNanos > now ? deadlineNanos - now : 0
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(min(wait, UInt64(Int.max))))) {
+            let timer = DeadlineWatchdog.shared.schedule(atNanos: deadlineNanos) {
                 let expired = self.state.withLock { s -> HomedContinuation<T?>? in
                     guard s.generation == generation, let waiter = s.waiter else { return nil }
                     s.waiter = nil
+                    s.timer = nil
                     return waiter
                 }
                 expired?.resume(returning: nil)
             }
+            // Recorded for `complete` to cancel; if the job finished in between, cancel it here.
+            let finished = state.withLock { s -> Bool in
+                guard s.generation == generation, s.waiter != nil else { return true }
+                s.timer = timer
+                return false
+            }
+            if finished { DeadlineWatchdog.shared.cancel(timer) }
         }
     }
 }
