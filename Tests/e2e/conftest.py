@@ -138,6 +138,16 @@ def auth_gateway(mock, plugins, dead_port):
 
 
 @pytest.fixture(scope="module")
+def capped_gateway(mock, plugins, dead_port):
+    """The main config with a 1 s gateway-wide request timeout (targets allow 60 s by default)."""
+    config = main_config(mock.port, dead_port, plugins)
+    config["gateway"]["request_timeout_seconds"] = 1
+    gw = _start(config, plugins)
+    yield gw
+    _stop(gw)
+
+
+@pytest.fixture(scope="module")
 def client(gateway):
     c = make_client(gateway)
     yield c

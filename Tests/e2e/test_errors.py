@@ -119,6 +119,19 @@ def test_upstream_timeout_is_504(gateway, mock):
     assert json.loads(mock.one_request(rid)["body"])["model"] == "mock-hang"
 
 
+def test_gateway_request_timeout_caps_a_slow_target(capped_gateway, mock):
+    # Target "slow" answers after 3 s under the default timeout_seconds (60); request_timeout_seconds: 1 wins.
+    rid = request_id("captimeout")
+    started = time.monotonic()
+    response = capped_gateway.http.post(
+        "/v1/chat/completions", headers={"x-request-id": rid},
+        json={"model": "slow", "messages": USER})
+    elapsed = time.monotonic() - started
+    assert_openai_error(response, 504, type_="upstream_error", code="upstream_timeout")
+    assert 0.9 <= elapsed < 4, f"request_timeout_seconds: 1 answered after {elapsed:.2f} s"
+    capped_gateway.assert_healthy()
+
+
 def test_sdk_sees_504_as_internal_server_error(client):
     with pytest.raises(openai.InternalServerError) as caught:
         client.chat.completions.create(model="hang-1s", messages=USER)

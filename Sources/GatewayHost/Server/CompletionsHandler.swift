@@ -106,13 +106,19 @@ struct CompletionsHandler: Sendable {
             clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
             policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
             forwardedHeaders: Self.forwardable(request.headers))
-        let upstreamRequest: UpstreamRequest
+        var upstreamRequest: UpstreamRequest
         do {
             upstreamRequest = try target.adapter.upstreamRequest(
                 for: target, api: api, body: upstreamBytes, context: context)
         } catch {
             await run.end(PAB_END_REJECTED, status: error.status)
             return respond(error, exchange: exchange)
+        }
+        // The gateway-wide cap on a non-streamed upstream exchange, whatever a target allows. Streams are
+        // bounded by their idle timeout instead: a long answer that keeps flowing is not an error.
+        let requestTimeout = runtime.config.gateway.requestTimeoutSeconds
+        if !stream && requestTimeout > 0 {
+            upstreamRequest.totalTimeout = min(upstreamRequest.totalTimeout ?? requestTimeout, requestTimeout)
         }
 
         let upstream: UpstreamResponse
