@@ -222,7 +222,7 @@ import Testing
                 == .deny(
                     policy: "second",
                     payload: DenyPayload(status: 409, code: "output_blocked", message: "blocked by recorder")))
-        _ = await run.streamEnd(reason: PAB_END_DENIED, events: 2, bytes: 10)
+        _ = await run.streamEnd(reason: PAB_END_DENIED, status: 409, events: 2, bytes: 10)
         await run.end(PAB_END_DENIED, status: 409)
         #expect(exchange.tag("first.chunks") == "2")
         #expect(exchange.tag("first.stream_end_reason") == "denied")
@@ -349,5 +349,61 @@ import Testing
         #expect(second.tag("broken.seen_request") == nil, "no hook runs without its exchange state")
         #expect(second.tag("third.seen_request") == "1")
         await secondRun.end(PAB_END_COMPLETED, status: 200)
+    }
+
+    @Test func aDenyEndsTheExchangeInTheSameHandOff() async throws {
+        let chain = try ChainHarness.load([entry("first"), entry("second", #""deny_if_contains":"stop""#)])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        let result = await run.request(ChainHarness.chatBody("please stop"))
+        #expect(
+            result.decision
+                == .deny(
+                    policy: "second",
+                    payload: DenyPayload(status: 409, code: "input_blocked", message: "blocked by recorder")))
+        let id = exchange.requestID
+        let ends = ["end first \(id) denied 409", "end second \(id) denied 409"]
+        // Already ended when request() returns, without a call to end().
+        #expect(journalLines().filter { $0.hasPrefix("end ") } == ends)
+        await run.end(PAB_END_DENIED, status: 409)  // what the handler does anyway: a no-op now
+        #expect(journalLines().filter { $0.hasPrefix("end ") } == ends)
+    }
+
+    @Test func responseCanEndTheExchangeInTheSameHandOff() async throws {
+        let chain = try ChainHarness.load([entry("first"), entry("second")])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hello"))
+        #expect(journalLines().filter { $0.hasPrefix("end ") }.isEmpty)
+        let answer = PhaseBody(
+            bytes: Array(#"{"choices":[{"message":{"role":"assistant","content":"hi"}}]}"#.utf8),
+            segmentPhase: .response(.chatCompletions))
+        let result = await run.response(answer, status: 201, contentType: "application/json", endsExchange: true)
+        #expect(result.decision == .proceed)
+        let id = exchange.requestID
+        #expect(
+            journalLines().filter { $0.hasPrefix("end ") } == [
+                "end first \(id) completed 201", "end second \(id) completed 201",
+            ])
+        #expect(exchange.state.withLock { $0.status } == 201)
+    }
+
+    @Test func aStuckExchangeEndAfterAResponseDoesNotHoldTheAnswer() async throws {
+        let slow = try await PluginBuilder.fixture("slow_hook")
+        let chain = try ChainHarness.load([
+            entry("first"),
+            .init(name: "slow-hook", file: slow, config: #"{"sleep_ms":3000,"end_sleeps":true}"#, timeoutMs: 100),
+        ])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hello"))
+        let started = ContinuousClock.now
+        let answer = PhaseBody(
+            bytes: Array(#"{"choices":[{"message":{"role":"assistant","content":"hi"}}]}"#.utf8),
+            segmentPhase: .response(.chatCompletions))
+        let result = await run.response(answer, status: 200, contentType: "application/json", endsExchange: true)
+        #expect(result.decision == .proceed, "a slow exchange_end is not a policy failure")
+        #expect(ContinuousClock.now - started < .milliseconds(2000), "the answer did not wait for the stuck end")
+        #expect(journalLines().contains("end first \(exchange.requestID) completed 200"))
     }
 }

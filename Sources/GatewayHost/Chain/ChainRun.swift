@@ -46,10 +46,14 @@ final class ChainRun: Sendable {
     ///
     /// Both run in one hand-off to a policy thread: the begins are the first step of the job, the
     /// on_requests its second (a begin that fails closed ends the job after the first step).
+    ///
+    /// A deny or a fail-closed failure also ends the exchange in that job (exchange_end with `denied` or
+    /// `policy_error`), saving the caller's `end` a second hand-off; calling `end` afterwards is harmless.
     func request(_ body: PhaseBody) async -> PhaseResult {
         let withBegin = chain.hasExchangeBegin
         let steps: [HookPhase] = withBegin ? [.begin, .request] : [.request]
-        return await runPhase(steps, bodies: withBegin ? [body, body] : [body]) { policy, call, slot, _ in
+        return await runPhase(steps, bodies: withBegin ? [body, body] : [body], endAfter: Self.endIfStopped) {
+            policy, call, slot, _ in
             guard let hook = policy.descriptor.on_request else { return nil }
             var request = pab_request()
             request.struct_size = UInt32(MemoryLayout<pab_request>.size)
@@ -70,8 +74,17 @@ final class ChainRun: Sendable {
     }
 
     /// Runs on_response of every policy on a non-streamed answer (or a whole buffered stream).
-    func response(_ body: PhaseBody, status: Int, contentType: String) async -> PhaseResult {
-        await runPhase([.response], bodies: [body]) { policy, call, slot, _ in
+    ///
+    /// With `endsExchange`, the same job then ends the exchange: `completed` with `status` when the answer
+    /// goes out, `denied` / `policy_error` when a policy stopped it (the caller's `end` is then a no-op).
+    func response(_ body: PhaseBody, status: Int, contentType: String, endsExchange: Bool = false) async
+        -> PhaseResult
+    {
+        var endAfter: EndAfter?
+        if endsExchange {
+            endAfter = { result in Self.endIfStopped(result) ?? (PAB_END_COMPLETED, status) }
+        }
+        return await runPhase([.response], bodies: [body], endAfter: endAfter) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_response else { return nil }
             var response = pab_response()
             response.struct_size = UInt32(MemoryLayout<pab_response>.size)
@@ -128,9 +141,14 @@ final class ChainRun: Sendable {
         }
     }
 
-    /// Runs on_stream_end of every subscribed policy once the stream stopped, for whatever reason.
-    func streamEnd(reason: pab_end_reason, events: UInt64, bytes: UInt64) async -> PhaseResult {
-        await runPhase([.streamEnd], bodies: [nil]) { policy, call, slot, _ in
+    /// Runs on_stream_end of every subscribed policy once the stream stopped, for whatever reason, and
+    /// ends the exchange in the same job: with `reason` / `status`, or, when a completed stream is denied
+    /// or fails closed in on_stream_end, with `denied` / `policy_error` (the caller's `end` is then a no-op).
+    func streamEnd(reason: pab_end_reason, status: Int, events: UInt64, bytes: UInt64) async -> PhaseResult {
+        let endAfter: EndAfter = { result in
+            reason == PAB_END_COMPLETED ? (Self.endIfStopped(result) ?? (reason, status)) : (reason, status)
+        }
+        return await runPhase([.streamEnd], bodies: [nil], endAfter: endAfter) { policy, call, slot, _ in
             guard let hook = policy.descriptor.on_stream_end else { return nil }
             var end = pab_stream_end()
             end.struct_size = UInt32(MemoryLayout<pab_stream_end>.size)
@@ -143,12 +161,28 @@ final class ChainRun: Sendable {
 
     /// Calls exchange_end on every policy whose exchange_begin succeeded. Idempotent: the first call wins.
     func end(_ reason: pab_end_reason, status: Int) async {
+        guard let due = claimEnd(reason, status: status), !due.isEmpty else { return }
+        let dueNow = due
+        let policies = chain.policies
+        let exchange = exchange
+        let deadline = MonotonicClock.nanos() &+ dueNow.reduce(0) { $0 &+ policies[$1.0].timeoutNanos } &+ 50_000_000
+        _ = await chain.executor.run(deadlineNanos: deadline) {
+            for (index, pluginExchange) in dueNow {
+                Self.callEnd(policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason)
+            }
+            return true
+        }
+    }
+
+    /// Records the end (the first call wins: nil for later ones) and returns the policies owed an
+    /// exchange_end now, marked as ended.
+    private func claimEnd(_ reason: pab_end_reason, status: Int) -> [(Int, PluginPointer)]? {
         let first = slots.withLock { s -> Bool in
             guard s.endReason == nil else { return false }
             s.endReason = reason
             return true
         }
-        guard first else { return }
+        guard first else { return nil }
         let latency = Int((MonotonicClock.nanos() &- exchange.startNanos) / 1_000_000)
         exchange.state.withLock {
             $0.status = status
@@ -162,16 +196,15 @@ final class ChainRun: Sendable {
                 due.append((index, s.list[index].pluginExchange))
             }
         }
-        guard !due.isEmpty else { return }
-        let dueNow = due
-        let policies = chain.policies
-        let exchange = exchange
-        let deadline = MonotonicClock.nanos() &+ dueNow.reduce(0) { $0 &+ policies[$1.0].timeoutNanos } &+ 50_000_000
-        _ = await chain.executor.run(deadlineNanos: deadline) {
-            for (index, pluginExchange) in dueNow {
-                Self.callEnd(policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason)
-            }
-            return true
+        return due
+    }
+
+    /// How a phase result that stops the exchange ends it; nil when the exchange goes on.
+    private static func endIfStopped(_ result: PhaseResult) -> (reason: pab_end_reason, status: Int)? {
+        switch result.decision {
+        case .proceed: nil
+        case .deny(_, let payload): (PAB_END_DENIED, payload.status)
+        case .failure: (PAB_END_POLICY_ERROR, 503)
         }
     }
 
@@ -210,6 +243,8 @@ final class ChainRun: Sendable {
             var started = false
             /// The job has returned; a late deadline must not mark anything stuck.
             var finished = false
+            /// The job finished its steps (`results` holds them all) and is running exchange_end hooks.
+            var ending = false
         }
         let state: Mutex<State>
         init(position: Int, index: Int, body: PhaseBody?) {
@@ -220,9 +255,11 @@ final class ChainRun: Sendable {
     /// Runs steps on the policy executor in one job: step after step (a phase on a body: one, a batch of
     /// stream events, or exchange_begin then on_request), each through the policies in chain order.
     /// Returns a result per step up to and including the first that does not proceed.
-    private func runPhase(_ phases: [HookPhase], bodies: [PhaseBody?], invoke: @escaping Invoke) async
-        -> [PhaseResult]
-    {
+    ///
+    /// `endAfter`, given the last result, may end the exchange right away in the same job (see `runJob`).
+    private func runPhase(
+        _ phases: [HookPhase], bodies: [PhaseBody?], endAfter: EndAfter? = nil, invoke: @escaping Invoke
+    ) async -> [PhaseResult] {
         let policies = chain.policies
         var results: [PhaseResult] = []
         var position = 0
@@ -246,7 +283,8 @@ final class ChainRun: Sendable {
             let progress = Progress(position: fromPosition, index: from, body: firstBody)
             let job = chain.executor.start {
                 self.runJob(
-                    phases, bodies: bodies, position: fromPosition, from: from, progress: progress, invoke: invoke)
+                    phases, bodies: bodies, position: fromPosition, from: from, progress: progress,
+                    endAfter: endAfter, invoke: invoke)
             }
             // Wait hook by hook: give up only when the hook running now is past its own deadline (plus a
             // grace for scheduling), however long the earlier hooks took within theirs.
@@ -272,6 +310,13 @@ final class ChainRun: Sendable {
                 if overdue { break }
             }
             if var finished = outcome {
+                if !finished.isEmpty { Self.carry(changed, inserted, into: &finished[0]) }
+                return results + finished
+            }
+            // Overdue in an exchange_end after the steps: the steps' results stand; the end hook goes on in
+            // the background, as with `end`.
+            let ended = progress.state.withLock { s in s.ending ? s.results : nil }
+            if var finished = ended {
                 if !finished.isEmpty { Self.carry(changed, inserted, into: &finished[0]) }
                 return results + finished
             }
@@ -327,11 +372,16 @@ final class ChainRun: Sendable {
     /// The job body, on a policy thread: the bodies from `position` on, each through the policies (the
     /// first from policy `from`). When the waiting side gave up on this job meanwhile, the policy it blamed
     /// is released here (its owed exchange_end paid), and the results are not used.
+    ///
+    /// When the steps completed (not abandoned) and `endAfter` asks for it, the job then ends the exchange
+    /// itself: one hand-off for the last phase and exchange_end together. Each exchange_end is watched by
+    /// its deadline like a hook; one that overruns is left to finish in the background.
     private func runJob(
         _ phases: [HookPhase], bodies: [PhaseBody?], position start: Int, from firstPolicy: Int, progress: Progress,
-        invoke: Invoke
+        endAfter: EndAfter?, invoke: Invoke
     ) -> [PhaseResult] {
         var results: [PhaseResult] = []
+        var complete = true
         for position in start..<bodies.count {
             if position > start {
                 let carryOn = progress.state.withLock { s -> Bool in
@@ -343,17 +393,26 @@ final class ChainRun: Sendable {
                     s.insertedDeltas = []
                     return true
                 }
-                guard carryOn else { break }
+                guard carryOn else {
+                    complete = false
+                    break
+                }
             }
             let from = position == start ? firstPolicy : 0
             guard
                 let result = runHooksInOrder(
                     phases[position], position: position, from: from, progress: progress, invoke: invoke)
-            else { break }
+            else {
+                complete = false
+                break
+            }
             results.append(result)
             // Only a batch needs them shared: the waiting side reads them if the job gets stuck on a later body.
             if bodies.count > 1 { progress.state.withLock { $0.results.append(result) } }
             if result.decision != .proceed { break }
+        }
+        if complete, let endAfter, let last = results.last, let (reason, status) = endAfter(last) {
+            endInJob(reason, status: status, results: results, progress: progress)
         }
         let blamed = progress.state.withLock { s -> Int? in
             s.finished = true
@@ -361,6 +420,28 @@ final class ChainRun: Sendable {
         }
         if let blamed { finishAbandoned(index: blamed) }
         return results
+    }
+
+    /// Decides from a phase's last result whether (and how) the job ends the exchange right after it.
+    typealias EndAfter = @Sendable (PhaseResult) -> (reason: pab_end_reason, status: Int)?
+
+    /// exchange_end of every policy owed one, on this policy thread, each under its deadline.
+    private func endInJob(_ reason: pab_end_reason, status: Int, results: [PhaseResult], progress: Progress) {
+        let go = progress.state.withLock { s -> Bool in
+            guard !s.abandoned else { return false }
+            s.ending = true
+            s.results = results
+            return true
+        }
+        guard go, let due = claimEnd(reason, status: status) else { return }
+        for (index, pluginExchange) in due {
+            let policy = chain.policies[index]
+            guard let hook = policy.descriptor.exchange_end else { continue }
+            let call = HookCall(exchange: exchange, policy: policy, phase: .end, body: nil)
+            progress.state.withLock { $0.current = call }
+            policy.serialized { hook(policy.instance, pluginExchange.raw, call.opaque, reason) }
+            progress.state.withLock { $0.current = nil }
+        }
     }
 
     /// One body through the policies from `start` on. Nil when the waiting side abandoned the job.

@@ -37,7 +37,10 @@ struct PluginConformance {
         let library: PluginLibrary
         do {
             library = try PluginLibrary(path: path, policy: nil, expectedSHA256: nil, pluginsDirectory: folder)
-            report.check(true, "loads", "\(library.name) \(library.version), PolicyABI \(library.descriptor.abi_major).\(library.descriptor.abi_minor)")
+            report.check(
+                true, "loads",
+                "\(library.name) \(library.version), PolicyABI \(library.descriptor.abi_major).\(library.descriptor.abi_minor)"
+            )
         } catch {
             report.check(false, "loads", error.reason)
             return report
@@ -85,7 +88,9 @@ struct PluginConformance {
                     for round in 0..<50 {
                         let sample = ConformanceSamples.all[(worker + round) % ConformanceSamples.all.count]
                         let start = MonotonicClock.nanos()
-                        if await Self.exercise(chain: chain, sample: sample) != nil { failures.value.add(1, ordering: .relaxed) }
+                        if await Self.exercise(chain: chain, sample: sample) != nil {
+                            failures.value.add(1, ordering: .relaxed)
+                        }
                         let elapsed = MonotonicClock.nanos() - start
                         durations.values.withLock { $0.append(elapsed) }
                     }
@@ -108,7 +113,8 @@ struct PluginConformance {
     /// Runs one sample exchange through the one-policy chain; returns what went wrong, if anything.
     static func exercise(chain: PolicyChain, sample: ConformanceSamples.Sample) async -> String? {
         let exchange = Exchange(
-            requestID: RequestIdentity.generate(), route: sample.api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses",
+            requestID: RequestIdentity.generate(),
+            route: sample.api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses",
             api: sample.api, model: "conformance-model", clientID: "conformance", clientIP: "127.0.0.1",
             stream: sample.stream != nil, packName: "conformance", packVersion: "0.0.0", requestHeaders: [])
         let run = chain.start(exchange)
@@ -121,19 +127,23 @@ struct PluginConformance {
             if case .deny = decision { return false }  // a deny is a valid answer; stop the exchange there
             return true
         }
-        let request = await run.request(PhaseBody(bytes: Array(sample.request.utf8), segmentPhase: .request(sample.api)))
+        let request = await run.request(
+            PhaseBody(bytes: Array(sample.request.utf8), segmentPhase: .request(sample.api)))
         if note(request.decision, "on_request") {
             if let stream = sample.stream {
                 var index: UInt64 = 0
                 for event in stream {
                     let result = await run.streamEvent(
-                        PhaseBody(bytes: Array(event.data.utf8), segmentPhase: .streamEvent(sample.api)), event: event.event,
+                        PhaseBody(bytes: Array(event.data.utf8), segmentPhase: .streamEvent(sample.api)),
+                        event: event.event,
                         index: index, isFinal: Int(index) == stream.count - 1)
                     index += 1
                     if !note(result.decision, "on_stream_chunk") { break }
                 }
                 if problem == nil {
-                    _ = note(await run.streamEnd(reason: PAB_END_COMPLETED, events: index, bytes: 0).decision, "on_stream_end")
+                    _ = note(
+                        await run.streamEnd(reason: PAB_END_COMPLETED, status: 200, events: index, bytes: 0).decision,
+                        "on_stream_end")
                 }
             } else {
                 let response = await run.response(
@@ -167,25 +177,55 @@ enum ConformanceSamples {
         #"{"id":"resp_1","object":"response","status":"completed","model":"conformance-model","output":[{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"Hi","annotations":[]}]}],"usage":{"input_tokens":5,"output_tokens":1,"total_tokens":6}}"#
 
     static let chatStream: [(event: String?, data: String)] = [
-        (nil, #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#),
-        (nil, #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Two plus"},"finish_reason":null}]}"#),
-        (nil, #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" two is 4."},"finish_reason":null}]}"#),
-        (nil, #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#),
+        (
+            nil,
+            #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#
+        ),
+        (
+            nil,
+            #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Two plus"},"finish_reason":null}]}"#
+        ),
+        (
+            nil,
+            #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" two is 4."},"finish_reason":null}]}"#
+        ),
+        (
+            nil,
+            #"{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#
+        ),
         (nil, "[DONE]"),
     ]
     static let responsesStream: [(event: String?, data: String)] = [
-        ("response.created", #"{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","output":[]}}"#),
-        ("response.output_text.delta", #"{"type":"response.output_text.delta","sequence_number":1,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"}"#),
-        ("response.output_text.delta", #"{"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_1","output_index":0,"content_index":0,"delta":" there"}"#),
-        ("response.output_text.done", #"{"type":"response.output_text.done","sequence_number":3,"item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi there"}"#),
-        ("response.completed", #"{"type":"response.completed","sequence_number":4,"response":{"id":"resp_1","object":"response","status":"completed","output":[]}}"#),
+        (
+            "response.created",
+            #"{"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","output":[]}}"#
+        ),
+        (
+            "response.output_text.delta",
+            #"{"type":"response.output_text.delta","sequence_number":1,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"Hi"}"#
+        ),
+        (
+            "response.output_text.delta",
+            #"{"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_1","output_index":0,"content_index":0,"delta":" there"}"#
+        ),
+        (
+            "response.output_text.done",
+            #"{"type":"response.output_text.done","sequence_number":3,"item_id":"msg_1","output_index":0,"content_index":0,"text":"Hi there"}"#
+        ),
+        (
+            "response.completed",
+            #"{"type":"response.completed","sequence_number":4,"response":{"id":"resp_1","object":"response","status":"completed","output":[]}}"#
+        ),
     ]
 
     static let all: [Sample] = [
         Sample(name: "chat JSON", api: .chatCompletions, request: chatRequest, response: chatResponse, stream: nil),
         Sample(name: "chat stream", api: .chatCompletions, request: chatRequest, response: "", stream: chatStream),
-        Sample(name: "Responses JSON", api: .responses, request: responsesRequest, response: responsesResponse, stream: nil),
-        Sample(name: "Responses stream", api: .responses, request: responsesRequest, response: "", stream: responsesStream),
+        Sample(
+            name: "Responses JSON", api: .responses, request: responsesRequest, response: responsesResponse, stream: nil
+        ),
+        Sample(
+            name: "Responses stream", api: .responses, request: responsesRequest, response: "", stream: responsesStream),
     ]
 }
 

@@ -82,7 +82,8 @@ struct CompletionsHandler: Sendable {
             await run.end(PAB_END_POLICY_ERROR, status: 503)
             return respond(GatewayError.policyFailed(policy: policy), exchange: exchange)
         }
-        let policyBody = requestResult.changed ? (requestResult.body ?? PhaseBody(bytes: bytes, segmentPhase: nil)) : nil
+        let policyBody =
+            requestResult.changed ? (requestResult.body ?? PhaseBody(bytes: bytes, segmentPhase: nil)) : nil
 
         let choice = choices[0]
         let target = choice.target
@@ -161,7 +162,8 @@ struct CompletionsHandler: Sendable {
         var output = body
         if runtime.chain.hasResponseHooks {
             let result = await run.response(
-                PhaseBody(bytes: body, segmentPhase: .response(api)), status: status, contentType: contentType)
+                PhaseBody(bytes: body, segmentPhase: .response(api)), status: status, contentType: contentType,
+                endsExchange: true)
             switch result.decision {
             case .proceed:
                 if result.changed, let changed = result.body { output = changed.bytes }
@@ -176,7 +178,8 @@ struct CompletionsHandler: Sendable {
         await run.end(PAB_END_COMPLETED, status: status)
         var headers = responseHeaders(exchange: exchange, target: target)
         headers[.contentType] = contentType
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
 
     /// Upstream headers a client needs to act on an upstream 4xx: when to retry, and the provider's
@@ -214,7 +217,8 @@ struct CompletionsHandler: Sendable {
             await run.end(reason, status: gatewayError.status)
             return respond(gatewayError, exchange: run.exchange)
         }
-        let result = await run.response(PhaseBody(bytes: all, segmentPhase: nil), status: 200, contentType: "text/event-stream")
+        let result = await run.response(
+            PhaseBody(bytes: all, segmentPhase: nil), status: 200, contentType: "text/event-stream")
         switch result.decision {
         case .proceed:
             let bytes = result.changed ? (result.body?.bytes ?? all) : all
@@ -272,7 +276,8 @@ struct CompletionsHandler: Sendable {
         case .tooLarge:
             (
                 GatewayError(
-                    status: 502, message: "Upstream target '\(target)' sent an answer larger than \(maxUpstreamBodyBytes) bytes.",
+                    status: 502,
+                    message: "Upstream target '\(target)' sent an answer larger than \(maxUpstreamBodyBytes) bytes.",
                     type: "upstream_error", code: "upstream_too_large"), PAB_END_UPSTREAM_ERROR
             )
         case .cancelled: (.upstreamUnreachable(target, "cancelled"), PAB_END_CLIENT_DISCONNECT)

@@ -57,13 +57,15 @@ struct GatewayError: Error, Sendable, Equatable {
     static func unknownModel(_ model: String) -> GatewayError {
         GatewayError(
             status: 404,
-            message: "The model `\(shortened(model))` does not exist on this gateway. GET /v1/models lists the configured models.",
+            message:
+                "The model `\(shortened(model))` does not exist on this gateway. GET /v1/models lists the configured models.",
             type: "invalid_request_error", code: "model_not_found", param: "model")
     }
 
     static func notFound(_ path: String) -> GatewayError {
         GatewayError(
-            status: 404, message: "Unknown route \(path). This gateway serves POST /v1/chat/completions, "
+            status: 404,
+            message: "Unknown route \(path). This gateway serves POST /v1/chat/completions, "
                 + "POST /v1/responses and GET /v1/models.",
             type: "invalid_request_error", code: "unknown_url")
     }

@@ -25,7 +25,8 @@ final class GatewayRuntime: Sendable {
                 problems.append(error.description)
             }
         }
-        let threads = config.gateway.policyThreads > 0
+        let threads =
+            config.gateway.policyThreads > 0
             ? config.gateway.policyThreads : ProcessInfo.processInfo.activeProcessorCount
         let executor = PolicyExecutor(threads: threads)
         do {

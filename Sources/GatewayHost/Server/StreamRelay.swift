@@ -142,7 +142,8 @@ struct StreamRelay: Sendable {
             }
         }
         let final = ending ?? Ending(reason: PAB_END_COMPLETED, status: 200)
-        let endResult = await run.streamEnd(reason: final.reason, events: state.events, bytes: state.bytes)
+        let endResult = await run.streamEnd(
+            reason: final.reason, status: final.status, events: state.events, bytes: state.bytes)
         if final.reason == PAB_END_COMPLETED {
             switch endResult.decision {
             case .proceed: break

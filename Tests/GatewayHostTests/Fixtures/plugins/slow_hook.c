@@ -11,10 +11,12 @@
 /* Config: {"sleep_ms": N} (integer 0..600000, default 1000). on_request sleeps N ms, then ALLOWs. The
  * sleep ignores the deadline on purpose: overrunning it is what the timeout tests need.
  * With "stuck_chunk": I (integer >= 0), on_request allows at once and on_stream_chunk sleeps N ms on the
- * event whose index is I (and allows every other event at once): a hook stuck in the middle of a stream. */
+ * event whose index is I (and allows every other event at once): a hook stuck in the middle of a stream.
+ * With "end_sleeps": true, on_request allows at once and exchange_end sleeps N ms: a stuck exchange_end. */
 typedef struct slow_instance {
     int64_t sleep_ms;
     int64_t stuck_chunk;
+    int end_sleeps;
 } slow_instance;
 
 static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
@@ -30,6 +32,12 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
         snprintf(err, err_cap, "stuck_chunk must be an integer between 0 and 1000000");
         return PAB_ERR_FAILED;
     }
+    int end_sleeps = 0;
+    rc = mj_get_bool((const char *)args->config_json.ptr, args->config_json.len, "end_sleeps", &end_sleeps);
+    if (rc != MJ_OK && rc != MJ_MISSING) {
+        snprintf(err, err_cap, "end_sleeps must be a boolean");
+        return PAB_ERR_FAILED;
+    }
     slow_instance *inst = malloc(sizeof *inst);
     if (!inst) {
         snprintf(err, err_cap, "out of memory");
@@ -37,6 +45,7 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
     }
     inst->sleep_ms = sleep_ms;
     inst->stuck_chunk = stuck_chunk;
+    inst->end_sleeps = end_sleeps;
     *out = (pab_instance *)inst;
     return PAB_OK;
 }
@@ -52,8 +61,22 @@ static void sleep_ms(int64_t ms) {
 static pab_verdict on_request(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_request *r) {
     (void)ex, (void)c, (void)r;
     const slow_instance *s = (const slow_instance *)inst;
-    if (s->stuck_chunk < 0) sleep_ms(s->sleep_ms);
+    if (s->stuck_chunk < 0 && !s->end_sleeps) sleep_ms(s->sleep_ms);
     return PAB_VERDICT_ALLOW;
+}
+
+static int exchange_token; /* the per-exchange pointer handed out: this fixture keeps no state */
+
+static pab_rc exchange_begin(pab_instance *inst, pab_call *c, pab_exchange **out) {
+    (void)inst, (void)c;
+    *out = (pab_exchange *)&exchange_token;
+    return PAB_OK;
+}
+
+static void exchange_end(pab_instance *inst, pab_exchange *ex, pab_call *c, pab_end_reason reason) {
+    (void)ex, (void)c, (void)reason;
+    const slow_instance *s = (const slow_instance *)inst;
+    if (s->end_sleeps) sleep_ms(s->sleep_ms);
 }
 
 static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_stream_chunk *k) {
@@ -72,6 +95,8 @@ static const pab_plugin descriptor = {
     .description = "Test fixture: sleeps config sleep_ms in on_request (or in one stream event), then allows.",
     .create = create,
     .destroy = destroy,
+    .exchange_begin = exchange_begin,
+    .exchange_end = exchange_end,
     .on_request = on_request,
     .on_stream_chunk = on_stream_chunk,
 };
