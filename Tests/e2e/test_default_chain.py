@@ -11,6 +11,7 @@ audit chain verifies; and the repository's own policy-config.yaml is valid with 
 from __future__ import annotations
 
 import json
+import time
 import os
 import shutil
 import subprocess
@@ -95,7 +96,17 @@ def _records(folder: Path) -> list[dict]:
 
 
 def _record(folder: Path, rid: str) -> dict:
-    found = [r for r in _records(folder) if r["request_id"] == rid]
+    # A stream's record is written when the gateway ends the exchange, just after the client has read
+    # `data: [DONE]` (the SDK stops there): wait for it briefly instead of racing it.
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            found = [r for r in _records(folder) if r["request_id"] == rid]
+        except json.JSONDecodeError:  # a line being appended right now
+            found = []
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert len(found) == 1, f"{len(found)} audit records for {rid}"
     return found[0]
 
