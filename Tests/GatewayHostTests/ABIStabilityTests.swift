@@ -12,7 +12,8 @@ import Testing
     @Test func headerChangesOnlyWithAVersionBump() async throws {
         let header = try Data(contentsOf: URL(fileURLWithPath: TestPaths.header))
         let digest = SHA256.hash(data: header).map { String(format: "%02x", $0) }.joined()
-        let versions = try String(contentsOfFile: TestPaths.repository + "/Sources/PolicyABI/ABI_VERSIONS", encoding: .utf8)
+        let versions = try String(
+            contentsOfFile: TestPaths.repository + "/Sources/PolicyABI/ABI_VERSIONS", encoding: .utf8)
         let lines = versions.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         let last = try #require(lines.last).split(separator: " ")
         let current = "\(PAB_ABI_MAJOR).\(PAB_ABI_MINOR)"
@@ -37,7 +38,10 @@ import Testing
         let binary = folder + "/layout"
         let compile = try await Shell.run(
             Shell.cc,
-            ["-std=c11", "-Wall", "-Werror", "-I", TestPaths.abiInclude, "-o", binary, TestPaths.repository + "/Tests/abi/layout_v1_0.c"])
+            [
+                "-std=c11", "-Wall", "-Werror", "-I", TestPaths.abiInclude, "-o", binary,
+                TestPaths.repository + "/Tests/abi/layout_v1_0.c",
+            ])
         #expect(compile.status == 0, "\(compile.output)")
         let run = try await Shell.run(binary, [])
         #expect(run.status == 0 && run.output.contains("ok"), "\(run.output)")
@@ -50,7 +54,11 @@ import Testing
         try "#include \"policy_abi.h\"\nint main(void) { return PAB_ABI_MAJOR == 1 ? 0 : 1; }\n".write(
             toFile: source, atomically: true, encoding: .utf8)
         let result = try await Shell.run(
-            Shell.cc, ["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", TestPaths.abiInclude, "-o", folder + "/a", source])
+            Shell.cc,
+            [
+                "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", TestPaths.abiInclude, "-o",
+                folder + "/a", source,
+            ])
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -58,7 +66,8 @@ import Testing
     @Test func descriptorSizeMatchesTheMacro() async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let source = folder + "/size.c"
-        try "#include <stdio.h>\n#include \"policy_abi.h\"\nint main(void) { printf(\"%zu\", (size_t)PAB_PLUGIN_SIZE_V1_0); return 0; }\n"
+        try
+            "#include <stdio.h>\n#include \"policy_abi.h\"\nint main(void) { printf(\"%zu\", (size_t)PAB_PLUGIN_SIZE_V1_0); return 0; }\n"
             .write(toFile: source, atomically: true, encoding: .utf8)
         _ = try await Shell.run(Shell.cc, ["-I", TestPaths.abiInclude, "-o", folder + "/size", source])
         let result = try await Shell.run(folder + "/size", [])

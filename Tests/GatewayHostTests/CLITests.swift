@@ -11,7 +11,8 @@ import Testing
     }
 
     /// A config in a private folder with the given chain, using fixture plugins copied beside it.
-    func writeConfig(chain: [String], policy: String = "", extra: String = "") throws -> (file: String, folder: String) {
+    func writeConfig(chain: [String], policy: String = "", extra: String = "") throws -> (file: String, folder: String)
+    {
         let folder = TestPaths.makeTemporaryFolder("cli")
         let plugins = folder + "/plugins.d"
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: false)
@@ -55,7 +56,10 @@ import Testing
         _ = try await PluginBuilder.fixture("no_hooks", into: plugins)
         let result = try await run(["validate", "--config", file])
         #expect(result.status == 1)
-        #expect(result.output.contains("\(plugins)/no-hooks.so: policy 'no-hooks': descriptor of 'no-hooks' subscribes to nothing"), "\(result.output)")
+        #expect(
+            result.output.contains(
+                "\(plugins)/no-hooks.so: policy 'no-hooks': descriptor of 'no-hooks' subscribes to nothing"),
+            "\(result.output)")
     }
 
     @Test func validateUsageErrorExitsTwo() async throws {
@@ -69,7 +73,10 @@ import Testing
         let (file, plugins) = try writeConfig(chain: ["pii-detector"])
         let result = try await run(["--config", file, "--listen", "127.0.0.1:0"])
         #expect(result.status == 1)
-        #expect(result.output.contains("\(plugins)/pii-detector.so: policy 'pii-detector': no such file; \(plugins) holds no .so files"), "\(result.output)")
+        #expect(
+            result.output.contains(
+                "\(plugins)/pii-detector.so: policy 'pii-detector': no such file; \(plugins) holds no .so files"),
+            "\(result.output)")
     }
 
     @Test func pluginsCheckPassesAGoodPluginAndFailsABadOne() async throws {
@@ -87,7 +94,8 @@ import Testing
 
     @Test func builtInAndExamplePluginsPassTheConformanceChecks() async throws {
         let keyword = try await PluginBuilder.build(
-            source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c", as: "keyword-blocklist")
+            source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c",
+            as: "keyword-blocklist")
         var checks: [(String, String)] = [(keyword, #"{"keywords":["forbidden"],"scan_output":true}"#)]
         for (library, config) in [
             ("libExampleSwiftPolicy.so", "{}"), ("libPiiDetector.so", "{}"), ("libPromptInjection.so", "{}"),

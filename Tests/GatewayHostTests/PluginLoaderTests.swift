@@ -92,7 +92,8 @@ import Testing
         let error = try #require(ChainHarness.loadError([.init(name: "recorder", file: path, sha256: wrong)]))
         #expect(error.contains("sha256 mismatch: the config pins \(wrong), the file has "), "\(error)")
         // The right pin loads.
-        let library = try PluginLibrary(path: path, policy: nil, expectedSHA256: nil, pluginsDirectory: PluginBuilder.folder)
+        let library = try PluginLibrary(
+            path: path, policy: nil, expectedSHA256: nil, pluginsDirectory: PluginBuilder.folder)
         #expect(ChainHarness.loadError([.init(name: "recorder", file: path, sha256: library.sha256)]) == nil)
     }
 
@@ -122,7 +123,8 @@ import Testing
     @Test func collectsEveryError() async throws {
         let a = try await PluginBuilder.fixture("no_create")
         let b = try await PluginBuilder.fixture("no_hooks")
-        let error = try #require(ChainHarness.loadError([.init(name: "no-create", file: a), .init(name: "no-hooks", file: b)]))
+        let error = try #require(
+            ChainHarness.loadError([.init(name: "no-create", file: a), .init(name: "no-hooks", file: b)]))
         #expect(error.split(separator: "\n").count == 2)
     }
 
@@ -130,7 +132,8 @@ import Testing
     /// .dynamic product depending on PolicyABI only) load and run through one chain.
     @Test func cPluginAndSwiftPluginRunThroughTheChain() async throws {
         let c = try await PluginBuilder.build(
-            source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c", as: "keyword-blocklist")
+            source: TestPaths.repository + "/Plugins/Examples/keyword-blocklist/keyword_blocklist.c",
+            as: "keyword-blocklist")
         let swiftPlugin = TestPaths.debugProducts + "/libExampleSwiftPolicy.so"
         try #require(FileManager.default.fileExists(atPath: swiftPlugin), "run `swift build` first: \(swiftPlugin)")
         let folder = TestPaths.makeTemporaryFolder()
@@ -148,7 +151,10 @@ import Testing
         #expect(allowed.tag("example-swift.chars") == "5")
 
         let blockedByC = await chain.start(ChainHarness.exchange()).request(ChainHarness.chatBody("a forbidden word"))
-        #expect(blockedByC.decision == .deny(policy: "keyword-blocklist", payload: .init(status: 409, code: "input_blocked", message: "no")))
+        #expect(
+            blockedByC.decision
+                == .deny(policy: "keyword-blocklist", payload: .init(status: 409, code: "input_blocked", message: "no"))
+        )
 
         let blockedBySwift = await chain.start(ChainHarness.exchange()).request(
             ChainHarness.chatBody(String(repeating: "x", count: 30)))

@@ -20,8 +20,10 @@ struct PluginsListCommand: ParsableCommand {
 
     func run() throws {
         let folder = Paths.resolve(pluginsDir, against: FileManager.default.currentDirectoryPath)
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".so") }
-            .sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            $0.hasSuffix(".so")
+        }
+        .sorted()
         if files.isEmpty { print("\(folder): no .so files") }
         var failed = false
         for file in files {
@@ -60,9 +62,12 @@ struct PluginsCheckCommand: AsyncParsableCommand {
     func run() async throws {
         LogSetup.bootstrap(level: .warning)
         let path = Paths.resolve(file, against: FileManager.default.currentDirectoryPath)
-        let report = await PluginConformance(path: path, configJSON: config, logger: Logger(label: "plugins.check")).run()
+        let report = await PluginConformance(path: path, configJSON: config, logger: Logger(label: "plugins.check"))
+            .run()
         for line in report.lines { print(line) }
-        print(report.passed ? "PASS: \(report.checks) checks" : "FAIL: \(report.failures) of \(report.checks) checks failed")
+        print(
+            report.passed
+                ? "PASS: \(report.checks) checks" : "FAIL: \(report.failures) of \(report.checks) checks failed")
         if !report.passed { throw ExitCode(1) }
     }
 }

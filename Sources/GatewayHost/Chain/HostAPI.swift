@@ -91,7 +91,8 @@ enum HostAPI {
         let value: String?
         switch set {
         case PAB_HEADERS_REQUEST:
-            value = call.exchange.state.withLock { s in s.upstreamHeaders.last { $0.name == wanted }?.value }
+            value =
+                call.exchange.state.withLock { s in s.upstreamHeaders.last { $0.name == wanted }?.value }
                 ?? call.exchange.requestHeader(wanted)
         case PAB_HEADERS_RESPONSE:
             value = call.exchange.state.withLock { s in s.responseHeaders.last { $0.name == wanted }?.value }
@@ -204,7 +205,8 @@ enum HostAPI {
     private static func replaceBody(_ c: OpaquePointer?, _ body: pab_view) -> pab_rc {
         guard let call = HookCall.from(c) else { return PAB_ERR_INVALID }
         guard call.mayMutate else {
-            call.misuse = "replace_body without the \(call.phase.isResponseSide ? "MUTATES_RESPONSE" : "MUTATES_REQUEST") capability"
+            call.misuse =
+                "replace_body without the \(call.phase.isResponseSide ? "MUTATES_RESPONSE" : "MUTATES_REQUEST") capability"
             return PAB_ERR_INVALID
         }
         guard call.segmentEdits.isEmpty else { return PAB_ERR_INVALID }
@@ -242,7 +244,8 @@ enum HostAPI {
     private static func replaceSegmentText(_ c: OpaquePointer?, _ index: UInt32, _ text: pab_view) -> pab_rc {
         guard let call = HookCall.from(c) else { return PAB_ERR_INVALID }
         guard call.mayMutate else {
-            call.misuse = "replace_segment_text without the \(call.phase.isResponseSide ? "MUTATES_RESPONSE" : "MUTATES_REQUEST") capability"
+            call.misuse =
+                "replace_segment_text without the \(call.phase.isResponseSide ? "MUTATES_RESPONSE" : "MUTATES_REQUEST") capability"
             return PAB_ERR_INVALID
         }
         guard call.replacementBody == nil, isValidUTF8(text) else { return PAB_ERR_INVALID }
@@ -267,7 +270,8 @@ enum HostAPI {
     {
         guard let host = PolicyHostHandle.from(handle), let out else { return PAB_ERR_INVALID }
         let counter = string(name)
-        let valid = (1...64).contains(counter.utf8.count)
+        let valid =
+            (1...64).contains(counter.utf8.count)
             && counter.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
         guard valid else { return PAB_ERR_INVALID }
         out.pointee = host.defineCounter(counter)

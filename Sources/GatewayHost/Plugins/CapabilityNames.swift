@@ -4,8 +4,10 @@ import PolicyABI
 enum CapabilityNames {
     static func describe(_ capabilities: UInt64) -> String {
         let names: [(UInt64, String)] = [
-            (UInt64(PAB_CAP_MUTATES_REQUEST), "mutates_request"), (UInt64(PAB_CAP_MUTATES_RESPONSE), "mutates_response"),
-            (UInt64(PAB_CAP_NEEDS_FULL_STREAM), "needs_full_stream"), (UInt64(PAB_CAP_SERIALIZE_CALLS), "serialize_calls"),
+            (UInt64(PAB_CAP_MUTATES_REQUEST), "mutates_request"),
+            (UInt64(PAB_CAP_MUTATES_RESPONSE), "mutates_response"),
+            (UInt64(PAB_CAP_NEEDS_FULL_STREAM), "needs_full_stream"),
+            (UInt64(PAB_CAP_SERIALIZE_CALLS), "serialize_calls"),
         ]
         let set = names.filter { capabilities & $0.0 != 0 }.map(\.1)
         return set.isEmpty ? "none" : set.joined(separator: ", ")

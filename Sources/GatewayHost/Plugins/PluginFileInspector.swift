@@ -91,7 +91,8 @@ enum PluginFileInspector {
     ) throws(PluginLoadError) {
         let uid = getuid()
         if st.st_uid != 0 && st.st_uid != uid {
-            throw fail("\(what) is owned by uid \(st.st_uid); it must be owned by root or by the gateway's user (uid \(uid))")
+            throw fail(
+                "\(what) is owned by uid \(st.st_uid); it must be owned by root or by the gateway's user (uid \(uid))")
         }
         if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
@@ -107,7 +108,8 @@ enum PluginFileInspector {
         }
         // A world-writable folder lets anyone swap the file between restarts (sticky /tmp included).
         if st.st_mode & S_IWOTH != 0 {
-            throw fail("its folder \(folder) is world-writable; plugins must live in a folder only trusted users can write")
+            throw fail(
+                "its folder \(folder) is world-writable; plugins must live in a folder only trusted users can write")
         }
     }
 

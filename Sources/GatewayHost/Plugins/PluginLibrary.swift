@@ -67,7 +67,8 @@ final class PluginLibrary: @unchecked Sendable {
         let declaredSize = Int(raw.pointee.struct_size)
         let minimum = PluginABI.descriptorSizeV1_0
         guard declaredSize >= minimum else {
-            throw fail("descriptor too small: struct_size is \(declaredSize) bytes, PolicyABI v1.0 needs at least \(minimum)")
+            throw fail(
+                "descriptor too small: struct_size is \(declaredSize) bytes, PolicyABI v1.0 needs at least \(minimum)")
         }
         let major = raw.pointee.abi_major
         let minor = raw.pointee.abi_minor

@@ -18,7 +18,8 @@ struct AzureOpenAIAdapter: ProviderAdapter {
         switch api {
         case .chatCompletions:
             let version = target.apiVersion ?? Self.defaultAPIVersion
-            let deployment = target.baseURL.contains("/openai/deployments/")
+            let deployment =
+                target.baseURL.contains("/openai/deployments/")
                 ? target.url("/chat/completions")
                 : target.url("/openai/deployments/\(Self.escape(target.model))/chat/completions")
             url = deployment + "?api-version=" + Self.escape(version)
@@ -26,7 +27,8 @@ struct AzureOpenAIAdapter: ProviderAdapter {
             let version = target.apiVersion ?? Self.defaultResponsesAPIVersion
             let base = target.baseURL.range(of: "/openai/deployments/").map { String(target.baseURL[..<$0.lowerBound]) }
             let resource = base ?? target.baseURL
-            url = (resource.hasSuffix("/") ? String(resource.dropLast()) : resource) + "/openai/responses?api-version="
+            url =
+                (resource.hasSuffix("/") ? String(resource.dropLast()) : resource) + "/openai/responses?api-version="
                 + Self.escape(version)
         }
         return UpstreamRequestBuilder.build(url: url, target: target, body: body, context: context)

@@ -34,11 +34,16 @@ struct EchoAdapter: ProviderAdapter {
                 "{\"id\":\"chatcmpl-\(id)\",\"object\":\"chat.completion\",\"created\":\(created),\"model\":\(m),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(jsonQuoted(text))},\"finish_reason\":\"stop\"}],\"usage\":\(usageChat)}"
                     .utf8)
         case (.chatCompletions, true):
-            let head = "{\"id\":\"chatcmpl-\(id)\",\"object\":\"chat.completion.chunk\",\"created\":\(created),\"model\":\(m),"
-            var out = "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+            let head =
+                "{\"id\":\"chatcmpl-\(id)\",\"object\":\"chat.completion.chunk\",\"created\":\(created),\"model\":\(m),"
+            var out =
+                "data: " + head
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
             for (index, word) in words.enumerated() {
                 let piece = index == 0 ? word : " " + word
-                out += "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\(jsonQuoted(piece))},\"finish_reason\":null}]}\n\n"
+                out +=
+                    "data: " + head
+                    + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\(jsonQuoted(piece))},\"finish_reason\":null}]}\n\n"
             }
             out += "data: " + head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
             if Self.includeUsage(document) {
@@ -47,7 +52,8 @@ struct EchoAdapter: ProviderAdapter {
             out += "data: [DONE]\n\n"
             return Array(out.utf8)
         case (.responses, false):
-            return Array(Self.responseObject(id: id, model: m, text: text, created: created, usage: usageResponses).utf8)
+            return Array(
+                Self.responseObject(id: id, model: m, text: text, created: created, usage: usageResponses).utf8)
         case (.responses, true):
             var sequence = 0
             var out = ""
@@ -68,18 +74,22 @@ struct EchoAdapter: ProviderAdapter {
                 "response.content_part.added",
                 "\(item),\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}")
             for (index, word) in words.enumerated() {
-                emit("response.output_text.delta", "\(item),\"content_index\":0,\"delta\":\(jsonQuoted(index == 0 ? word : " " + word))")
+                emit(
+                    "response.output_text.delta",
+                    "\(item),\"content_index\":0,\"delta\":\(jsonQuoted(index == 0 ? word : " " + word))")
             }
             emit("response.output_text.done", "\(item),\"content_index\":0,\"text\":\(jsonQuoted(text))")
             emit(
                 "response.content_part.done",
-                "\(item),\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\(jsonQuoted(text)),\"annotations\":[]}")
+                "\(item),\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\(jsonQuoted(text)),\"annotations\":[]}"
+            )
             emit(
                 "response.output_item.done",
                 "\"output_index\":0,\"item\":\(Self.messageItem(id: id, text: text))")
             emit(
                 "response.completed",
-                "\"response\":\(Self.responseObject(id: id, model: m, text: text, created: created, usage: usageResponses))")
+                "\"response\":\(Self.responseObject(id: id, model: m, text: text, created: created, usage: usageResponses))"
+            )
             return Array(out.utf8)
         }
     }
@@ -92,7 +102,8 @@ struct EchoAdapter: ProviderAdapter {
         id: Substring, model: String, text: String?, created: Int, usage: String, status: String = "completed"
     ) -> String {
         let output = text.map { "[" + messageItem(id: id, text: $0) + "]" } ?? "[]"
-        return "{\"id\":\"resp_\(id)\",\"object\":\"response\",\"created_at\":\(created),\"status\":\"\(status)\",\"model\":\(model),\"output\":\(output),\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],\"usage\":\(usage)}"
+        return
+            "{\"id\":\"resp_\(id)\",\"object\":\"response\",\"created_at\":\(created),\"status\":\"\(status)\",\"model\":\(model),\"output\":\(output),\"parallel_tool_calls\":true,\"tool_choice\":\"auto\",\"tools\":[],\"usage\":\(usage)}"
     }
 
     private static func includeUsage(_ document: JSONDocument) -> Bool {
@@ -103,6 +114,7 @@ struct EchoAdapter: ProviderAdapter {
     static func lastUserText(_ document: JSONDocument, api: WireAPI) -> String {
         let segments = GatewayHost.segments(of: document, phase: .request(api))
         guard let last = segments.last(where: { $0.role == "user" }) else { return "" }
-        return segments.filter { $0.role == "user" && $0.itemIndex == last.itemIndex }.map(\.text).joined(separator: " ")
+        return segments.filter { $0.role == "user" && $0.itemIndex == last.itemIndex }.map(\.text).joined(
+            separator: " ")
     }
 }

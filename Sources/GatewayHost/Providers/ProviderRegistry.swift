@@ -15,7 +15,9 @@ enum ProviderRegistry {
 
     static func resolve(_ config: TargetConfig, file: String) throws(ResolveError) -> Target {
         func fail(_ message: String) -> ResolveError {
-            ResolveError(description: "\(file):\(config.line):\(config.column): providers.targets (id '\(config.id)'): \(message)")
+            ResolveError(
+                description:
+                    "\(file):\(config.line):\(config.column): providers.targets (id '\(config.id)'): \(message)")
         }
         // `openai:chat:gpt-4o` → provider openai, serves chat only, model gpt-4o.
         var provider = (config.providerType ?? config.provider ?? "openai").lowercased()
@@ -28,21 +30,29 @@ enum ProviderRegistry {
             case "chat": serves = .only(.chatCompletions)
             case "responses": serves = .only(.responses)
             default:
-                throw fail("the shorthand '\(config.provider!)' names kind '\(parts[1])'; gatewayhost serves 'chat' and 'responses'")
+                throw fail(
+                    "the shorthand '\(config.provider!)' names kind '\(parts[1])'; gatewayhost serves 'chat' and 'responses'"
+                )
             }
             if model == nil { model = parts[2] }
         } else if parts.count == 2 {
-            throw fail("the provider '\(config.provider!)' looks like a shorthand; expected PROVIDER:KIND:MODEL, e.g. openai:chat:gpt-4o")
+            throw fail(
+                "the provider '\(config.provider!)' looks like a shorthand; expected PROVIDER:KIND:MODEL, e.g. openai:chat:gpt-4o"
+            )
         }
         if provider == "azure" { provider = "azure-openai" }
-        guard let model, !model.isEmpty else { throw fail("no model: set `model` or use provider: PROVIDER:KIND:MODEL") }
+        guard let model, !model.isEmpty else {
+            throw fail("no model: set `model` or use provider: PROVIDER:KIND:MODEL")
+        }
 
         let adapter: any ProviderAdapter
         switch provider {
         case "echo": adapter = EchoAdapter()
         case "azure-openai": adapter = AzureOpenAIAdapter()
         case "anthropic", "aws-bedrock", "google-ai-studio", "google":
-            throw fail("provider '\(provider)' needs request translation, which this gatewayhost version does not have yet; use an OpenAI-compatible endpoint")
+            throw fail(
+                "provider '\(provider)' needs request translation, which this gatewayhost version does not have yet; use an OpenAI-compatible endpoint"
+            )
         default:
             guard config.format == .openai else {
                 throw fail("format '\(config.format.rawValue)' is not supported for provider '\(provider)'")

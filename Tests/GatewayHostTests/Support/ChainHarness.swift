@@ -52,12 +52,14 @@ enum ChainHarness {
     }
 
     static func chatBody(_ user: String) -> PhaseBody {
-        let json = "{\"model\":\"test-model\",\"messages\":[{\"role\":\"system\",\"content\":\"be nice\"},{\"role\":\"user\",\"content\":\(jsonQuoted(user))}],\"x_unknown\":{\"keep\":[1,2.50,\"as is\"]}}"
+        let json =
+            "{\"model\":\"test-model\",\"messages\":[{\"role\":\"system\",\"content\":\"be nice\"},{\"role\":\"user\",\"content\":\(jsonQuoted(user))}],\"x_unknown\":{\"keep\":[1,2.50,\"as is\"]}}"
         return PhaseBody(bytes: Array(json.utf8), segmentPhase: .request(.chatCompletions))
     }
 
     static func chunk(_ text: String) -> PhaseBody {
-        let json = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(jsonQuoted(text))},\"finish_reason\":null}]}"
+        let json =
+            "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(jsonQuoted(text))},\"finish_reason\":null}]}"
         return PhaseBody(bytes: Array(json.utf8), segmentPhase: .streamEvent(.chatCompletions))
     }
 

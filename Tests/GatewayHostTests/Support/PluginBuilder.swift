@@ -40,6 +40,8 @@ enum PluginBuilder {
 
     /// Builds a fixture from Tests/GatewayHostTests/Fixtures/plugins by base name (without .c).
     static func fixture(_ base: String, as name: String? = nil, into target: String = folder) async throws -> String {
-        try await build(source: TestPaths.fixtures + "/" + base + ".c", as: name ?? base.replacingOccurrences(of: "_", with: "-"), into: target)
+        try await build(
+            source: TestPaths.fixtures + "/" + base + ".c", as: name ?? base.replacingOccurrences(of: "_", with: "-"),
+            into: target)
     }
 }

@@ -15,7 +15,8 @@ enum TestPaths {
 
     /// A fresh private folder (mode 0700), as the loader wants plugin folders to be.
     static func makeTemporaryFolder(_ label: String = "gwtest") -> String {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        let base =
+            NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
         var template = Array((base + "/\(label).XXXXXX").utf8CString)
         let path = template.withUnsafeMutableBufferPointer { buffer -> String in
             guard let result = mkdtemp(buffer.baseAddress!) else { fatalError("mkdtemp failed") }
