@@ -104,6 +104,19 @@ import Testing
         #expect(head?.headers.map(\.value) == ["application/json", ""])
     }
 
+    @Test func byteSearchFindsTheNeedleAnywhereAndOnlyWhole() {
+        func has(_ hay: String, _ needle: String) -> Bool { Array(hay.utf8).containsSubsequence(Array(needle.utf8)) }
+        #expect(has(#""usage":{}"#, #""usage""#))
+        #expect(has(#"{"a":1,"usage":null}"#, #""usage""#))
+        #expect(has(#"xx"usage""#, #""usage""#))  // at the very end
+        #expect(has(#""us"usa"usage"#, #""usage"#))  // partial matches of the first bytes before the hit
+        #expect(!has(#""usag"#, #""usage""#))  // needle longer than the haystack
+        #expect(!has(#"{"usage_x":1, "usag e"}"#, #""usage""#))
+        #expect(!has("", "a"))
+        #expect(!has("abc", ""))
+        #expect(has("aaab", "aab"))
+    }
+
     @Test func malformedStatusLinesGiveNoStatus() {
         for line in ["HTTP/1.1 2x0 OK\r\n", "HTTP/1.1\r\n", "HTTP/1.1 20000 OK\r\n"] {
             var parser = ResponseHeadParser()

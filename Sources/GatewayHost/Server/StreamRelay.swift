@@ -1,6 +1,12 @@
 import Hummingbird
 import PolicyABI
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Where a stream's bytes come from: a live upstream transfer, or a local provider's prepared bytes.
 enum StreamSource: Sendable {
     case upstream(UpstreamBody)
@@ -58,6 +64,8 @@ struct StreamRelay: Sendable {
             let results = hooks && !inputs.isEmpty ? await run.streamEvents(inputs) : []
 
             var out: [UInt8] = []
+            // The events' data plus their field names and line breaks: one allocation for the whole read.
+            out.reserveCapacity(inputs.reduce(64 * events.count) { $0 + $1.data.bytes.count })
             var next = 0
             for var event in events {
                 guard let data = event.data else {
@@ -216,16 +224,23 @@ enum UsageScan {
 }
 
 extension Array where Element == UInt8 {
-    /// Naive substring search; the needles are short and the haystacks one event.
+    /// Whether `needle` occurs in the bytes. memchr for the first byte, then memcmp: this runs on every
+    /// streamed event, and most events do not contain the needle's first byte often.
     func containsSubsequence(_ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= count else { return false }
-        let first = needle[0]
-        var index = 0
-        let last = count - needle.count
-        while index <= last {
-            if self[index] == first && self[index..<index + needle.count].elementsEqual(needle) { return true }
-            index += 1
+        return withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { wanted in
+                guard let base = haystack.baseAddress, let wantedBase = wanted.baseAddress else { return false }
+                let last = haystack.count - wanted.count
+                var offset = 0
+                while offset <= last {
+                    guard let hit = memchr(base + offset, Int32(wanted[0]), last - offset + 1) else { return false }
+                    offset = UnsafeRawPointer(hit) - base
+                    if memcmp(base + offset, wantedBase, wanted.count) == 0 { return true }
+                    offset += 1
+                }
+                return false
+            }
         }
-        return false
     }
 }

@@ -81,22 +81,26 @@ struct SSEEvent: Sendable, Equatable {
 
     /// One `name: line` per line of `value` (split at \n, \r\n or \r); an empty name writes comments.
     private static func appendLines(name: String, _ value: [UInt8], to output: inout [UInt8]) {
-        var lineStart = 0
-        var index = 0
-        while index <= value.count {
-            let atEnd = index == value.count
-            if atEnd || value[index] == 0x0A || value[index] == 0x0D {
-                output.append(contentsOf: name.utf8)
-                output.append(UInt8(ascii: ":"))
-                if index > lineStart {
-                    output.append(UInt8(ascii: " "))
-                    output.append(contentsOf: value[lineStart..<index])
+        value.withUnsafeBufferPointer { bytes in
+            var lineStart = 0
+            var index = 0
+            while index <= bytes.count {
+                let atEnd = index == bytes.count
+                if atEnd || bytes[index] == 0x0A || bytes[index] == 0x0D {
+                    output.append(contentsOf: name.utf8)
+                    output.append(UInt8(ascii: ":"))
+                    if index > lineStart {
+                        output.append(UInt8(ascii: " "))
+                        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<index]))
+                    }
+                    output.append(0x0A)
+                    if !atEnd && bytes[index] == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A {
+                        index += 1
+                    }
+                    lineStart = index + 1
                 }
-                output.append(0x0A)
-                if !atEnd && value[index] == 0x0D && index + 1 < value.count && value[index + 1] == 0x0A { index += 1 }
-                lineStart = index + 1
+                index += 1
             }
-            index += 1
         }
     }
 }
