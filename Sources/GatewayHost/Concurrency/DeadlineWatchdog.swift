@@ -47,16 +47,10 @@ final class DeadlineWatchdog: @unchecked Sendable {
         pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
 
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()  // the thread keeps the watchdog alive
-        let rc = pthread_create(
-            &thread, nil,
-            { context in
-                guard let context else { return nil }
-                Unmanaged<DeadlineWatchdog>.fromOpaque(context).takeRetainedValue().run()
-                return nil
-            }, context)
-        precondition(rc == 0, "could not start the deadline watchdog thread (pthread_create: \(rc))")
+        // The thread keeps the watchdog alive (it never returns).
+        guard let thread = NativeThread.start({ [self] in run() }) else {
+            fatalError("could not start the deadline watchdog thread")
+        }
         pthread_detach(thread)
     }
 

@@ -49,18 +49,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         guard let multi = curl_multi_init() else { return nil }
         _ = gw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
         let loop = CurlMultiLoop(multi: multi)
-        var tid = pthread_t()
-        // The thread owns one retain of the loop until `run` returns.
-        let context = Unmanaged.passRetained(loop).toOpaque()
-        let rc = pthread_create(
-            &tid, nil,
-            { context in
-                guard let context else { return nil }
-                Unmanaged<CurlMultiLoop>.fromOpaque(context).takeRetainedValue().run()
-                return nil
-            }, context)
-        guard rc == 0 else {
-            Unmanaged<CurlMultiLoop>.fromOpaque(context).release()
+        // The thread keeps the loop alive until `run` returns.
+        guard let tid = NativeThread.start({ loop.run() }) else {
             curl_multi_cleanup(multi)
             return nil
         }
