@@ -28,6 +28,26 @@ import Testing
         #expect(seen["body"] as? String == String(decoding: request.body, as: UTF8.self))
     }
 
+    @Test func headersAreSentAsGivenAndHostileOnesRefused() async throws {
+        let mock = try await MockUpstream.start()
+        let client = UpstreamClient()
+        defer { client.shutdown() }
+        // A caller's own Accept is kept (only curl's default is suppressed); an empty value is sent empty.
+        let request = MockCalls.chat(mock, extraHeaders: [("accept", "application/json"), ("X-Empty", "")])
+        _ = try await client.send(request).collect(upTo: 1 << 20)
+        let seen = try #require(try await mock.requests(using: client).first)
+        let headers = try #require(seen["headers"] as? [String: String])
+        #expect(headers["accept"] == "application/json")
+        #expect(headers["x-empty"] == "")
+        #expect(headers["expect"] == nil)
+
+        for hostile in [("X-Bad", "a\r\nInjected: yes"), ("X-Bad", "nul\u{0}byte"), ("Bad Name", "v"), ("", "v")] {
+            await #expect(throws: UpstreamError.self, "\(hostile.0): \(hostile.1)") {
+                _ = try await client.send(MockCalls.chat(mock, extraHeaders: [hostile]))
+            }
+        }
+    }
+
     @Test func sequentialRequestsReuseOneConnection() async throws {
         let mock = try await MockUpstream.start()
         let client = UpstreamClient()

@@ -86,20 +86,24 @@ enum EasyHandleOptions {
         -> UnsafeMutablePointer<curl_slist>?
     {
         var list: UnsafeMutablePointer<curl_slist>?
-        var present = Set<String>()
+        var hasExpect = false
+        var hasAccept = false
+        var hasContentType = false
         for (name, value) in request.headers {
             // CR, LF or NUL would let a value inject extra headers. The header itself stays out of the message.
             guard isToken(name), !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
                 if let list { curl_slist_free_all(list) }
                 throw .transfer("refused a request header with an invalid name or value")
             }
-            present.insert(name.lowercased())
+            hasExpect = hasExpect || name.equalsIgnoringASCIICase("expect")
+            hasAccept = hasAccept || name.equalsIgnoringASCIICase("accept")
+            hasContentType = hasContentType || name.equalsIgnoringASCIICase("content-type")
             // "Name;" is curl's spelling for a header with an empty value ("Name:" would remove it).
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            list = curl_slist_append(list, value.isEmpty ? name + ";" : name + ": " + value)
         }
-        for suppressed in ["Expect", "Accept", "Content-Type"] where !present.contains(suppressed.lowercased()) {
-            list = curl_slist_append(list, "\(suppressed):")
-        }
+        if !hasExpect { list = curl_slist_append(list, "Expect:") }
+        if !hasAccept { list = curl_slist_append(list, "Accept:") }
+        if !hasContentType { list = curl_slist_append(list, "Content-Type:") }
         return list
     }
 
@@ -109,10 +113,13 @@ enum EasyHandleOptions {
             && name.utf8.allSatisfy { byte in
                 switch byte {
                 case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"),
+                    UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+                    UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+                    UInt8(ascii: "|"), UInt8(ascii: "~"):
                     return true
                 default:
-                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+                    return false
                 }
             }
     }
