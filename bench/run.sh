@@ -4,7 +4,9 @@
 # Starts, on 127.0.0.1 only: a mock upstream (nginx answering fixed, realistic chat / Responses / SSE bodies),
 # the baseline (nginx reverse proxy to it, worker_processes 1) and one gatewayhost per setup (its defaults:
 # event loop and policy threads = one per core, 1 curl thread): empty chain, each built-in policy alone, and
-# the full default chain. Drives each with wrk posting a ~1 KB chat request (warm-up, then concurrency 1 and
+# the full default chain; and the floors of bench/floor, which show what the serving stack costs with no gateway
+# logic (a SwiftNIO responder and a Hummingbird responder that answer without an upstream, and a minimal
+# SwiftNIO proxy). Drives each with wrk posting a ~1 KB chat request (warm-up, then concurrency 1 and
 # 32, several interleaved runs, medians), times a 200-event SSE stream through each, and prints one report:
 # req/s, p50/p99, latency added over the upstream called directly, server CPU per request, peak RSS, every
 # ratio against the nginx proxy, and PASS/FAIL per target. Every process it starts is stopped by pid at the
@@ -24,6 +26,8 @@
 #   --poll-idle       hold /dev/cpu_dma_latency at 0 while measuring (root): idle CPUs poll instead of halting,
 #                     so waking a thread on an idle CPU costs ~1 µs instead of a VM exit (~50 µs on a VM)
 #   --no-build        use the existing release build (default: swift build -c release the products first)
+#   --no-floors       leave out the reference servers of bench/floor (SwiftNIO responder, Hummingbird responder,
+#                     minimal SwiftNIO proxy): what the serving stack costs with no gateway logic at all
 #   --keep            keep the temporary work folder (configs, logs, raw results) and print its path
 #   --raw FILE        also copy the raw results (JSON lines) to FILE
 set -euo pipefail
@@ -41,6 +45,7 @@ SOAK_SECONDS=300
 SOAK_SETUP=full
 BUILD=1
 KEEP=0
+FLOORS=1
 RAW_COPY=""
 POLL_IDLE=0
 
@@ -57,6 +62,7 @@ while [ $# -gt 0 ]; do
     --soak-setup) SOAK_SETUP="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
+    --no-floors) FLOORS=0; shift ;;
     --poll-idle) POLL_IDLE=1; shift ;;
     --raw) RAW_COPY="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -102,10 +108,22 @@ if [ "$BUILD" = 1 ]; then
     log "swift build -c release --product $product"
     "${lock[@]}" swift build -c release --product "$product" >&2
   done
+  if [ "$FLOORS" = 1 ] && [ "$SOAK" = 0 ]; then
+    log "swift build -c release --package-path bench/floor"
+    "${lock[@]}" swift build -c release --package-path bench/floor >&2
+  fi
 fi
 BIN_DIR="$ROOT/.build/release"
 GATEWAY="$BIN_DIR/gatewayhost"
 [ -x "$GATEWAY" ] || { echo "bench/run.sh: $GATEWAY is missing (run without --no-build)" >&2; exit 1; }
+# The floors (bench/floor): reference servers with no gateway logic, measured in the same run.
+FLOOR_BIN="$ROOT/bench/floor/.build/release"
+FLOOR_TARGETS=()
+if [ "$FLOORS" = 1 ] && [ "$SOAK" = 0 ]; then
+  for name in floor-nio-proxy floor-nio-responder floor-hummingbird-responder; do
+    if [ -x "$FLOOR_BIN/$name" ]; then FLOOR_TARGETS+=("$name"); else log "floor $name skipped: not built (bench/floor)"; fi
+  done
+fi
 
 # ---------------------------------------------------------------- processes (stopped by pid on every exit)
 
@@ -217,12 +235,13 @@ done
 
 # ---------------------------------------------------------------- configs and servers
 
-read -r -a PORTS <<<"$(free_ports $((2 + ${#GATEWAY_SETUPS[@]})))"
+read -r -a PORTS <<<"$(free_ports $((2 + ${#FLOOR_TARGETS[@]} + ${#GATEWAY_SETUPS[@]})))"
 UPSTREAM_PORT="${PORTS[0]}"; PROXY_PORT="${PORTS[1]}"
 declare -A PORT_OF=([direct]="$UPSTREAM_PORT" [nginx-proxy]="$PROXY_PORT")
+for i in "${!FLOOR_TARGETS[@]}"; do PORT_OF[${FLOOR_TARGETS[$i]}]="${PORTS[$((i + 2))]}"; done
 gateway_ports=""
 for i in "${!GATEWAY_SETUPS[@]}"; do
-  setup="${GATEWAY_SETUPS[$i]}"; PORT_OF[$setup]="${PORTS[$((i + 2))]}"
+  setup="${GATEWAY_SETUPS[$i]}"; PORT_OF[$setup]="${PORTS[$((i + 2 + ${#FLOOR_TARGETS[@]}))]}"
   gateway_ports="$gateway_ports${gateway_ports:+,}$setup=${PORT_OF[$setup]}"
 done
 python3 "$LIB/fixtures.py" "$WORK" --upstream-port "$UPSTREAM_PORT" --proxy-port "$PROXY_PORT" \
@@ -235,6 +254,13 @@ if [ "$SOAK" = 0 ]; then
   start nginx-proxy "$NGINX" -p "$WORK" -c "$WORK/proxy.conf" -e stderr -g 'daemon off;'
   PID_OF[nginx-proxy]=$STARTED_PID
 fi
+for name in "${FLOOR_TARGETS[@]}"; do
+  case "$name" in
+    floor-nio-proxy) start "$name" "$FLOOR_BIN/$name" "${PORT_OF[$name]}" "$UPSTREAM_PORT" ;;
+    *) start "$name" "$FLOOR_BIN/$name" "${PORT_OF[$name]}" "$WORK/answer-chat.json" "$WORK/answer-responses.json" ;;
+  esac
+  PID_OF[$name]=$STARTED_PID
+done
 export BENCH_KEY=sk-bench-dummy-key
 for setup in "${GATEWAY_SETUPS[@]}"; do
   start "gateway-$setup" "$GATEWAY" --config "$WORK/gateway-$setup.yaml"
@@ -247,6 +273,12 @@ if [ "$SOAK" = 0 ]; then
   wait_http "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" "${PID_OF[nginx-proxy]}" nginx-proxy
   TARGETS+=(nginx-proxy)
 fi
+for name in "${FLOOR_TARGETS[@]}"; do
+  ready=/v1/chat/completions  # through the proxy floor: the mock answers GET too
+  [ "$name" = floor-nio-proxy ] || ready=/healthz
+  wait_http "http://127.0.0.1:${PORT_OF[$name]}$ready" "${PID_OF[$name]}" "$name"
+  TARGETS+=("$name")
+done
 for setup in "${GATEWAY_SETUPS[@]}"; do
   wait_http "http://127.0.0.1:${PORT_OF[$setup]}/readyz" "${PID_OF[$setup]}" "gateway-$setup"
   TARGETS+=("$setup")
@@ -264,7 +296,13 @@ while True: time.sleep(3600)'
   kill -0 "$STARTED_PID" 2>/dev/null || { log "--poll-idle: cannot hold /dev/cpu_dma_latency:"; cat "$WORK/pm-qos.log" >&2; exit 1; }
 fi
 
-stream_path() { if [ "$1" = direct ] || [ "$1" = nginx-proxy ]; then echo /stream/v1/chat/completions; else echo /v1/chat/completions; fi; }
+stream_path() {
+  case "$1" in
+    direct | nginx-proxy | floor-nio-proxy) echo /stream/v1/chat/completions ;;
+    *) echo /v1/chat/completions ;;
+  esac
+}
+streams() { case "$1" in *-responder) return 1 ;; esac; }  # responders answer JSON only: no stream to time
 
 # Every target must answer the real thing before it is timed: the mock's JSON (chat and Responses) and a
 # complete stream; a gateway must have routed to the bench target.
@@ -279,13 +317,14 @@ for target in "${TARGETS[@]}"; do
       exit 1
     fi
   done
+  streams "$target" || continue
   python3 "$LIB/stream_client.py" --port "$port" --path "$(stream_path "$target")" --body "$WORK/request-stream.json" \
     --runs 1 --warmup 0 >/dev/null || { log "$target: the SSE stream check failed"; exit 1; }
 done
 
 # The report's row order: the two baselines, then every requested setup (skipped ones show "not built").
 ORDER=(direct)
-[ "$SOAK" = 1 ] || ORDER+=(nginx-proxy)
+[ "$SOAK" = 1 ] || ORDER+=(nginx-proxy "${FLOOR_TARGETS[@]}")
 for setup in ${SETUPS//,/ }; do ORDER+=("$setup"); done
 python3 - "$RESULTS" "${ORDER[@]}" <<PY
 import json, os, platform, sys
@@ -295,7 +334,8 @@ meta = {
     "kind": "meta", "date": "$(date -u +%Y-%m-%dT%H:%MZ)", "nproc": os.cpu_count(), "cpu": cpu,
     "ram": f"{mem_kb / 1048576:.1f} GiB RAM", "kernel": platform.release(),
     "workers": "upstream nginx and nginx proxy: worker_processes 1 each; gatewayhost: its defaults (event loop "
-               "and policy threads = one per core, 1 curl thread); wrk, upstream and server share the "
+               "and policy threads = one per core, 1 curl thread); floors (bench/floor): one SwiftNIO event loop per "
+               "core, Hummingbird's defaults; wrk, upstream and server share the "
                f"{os.cpu_count()} cores; nginx access logs off, gatewayhost log_level info; idle CPUs: "
                + ("poll (--poll-idle: /dev/cpu_dma_latency held at 0)" if $POLL_IDLE else "the kernel's default idle states"),
     "load": "wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}'), POST $API_PATH, " + (
@@ -370,6 +410,7 @@ else
     record "{\"kind\":\"mem\",\"setup\":\"$target\",\"hwm_kb\":$(mem_kb "${PID_OF[$target]}" VmHWM),\"rss_kb\":$(mem_kb "${PID_OF[$target]}" VmRSS)}"
   done
   for target in "${TARGETS[@]}"; do
+    streams "$target" || continue
     log "streams: $target ($STREAM_RUNS)"
     json="$(python3 "$LIB/stream_client.py" --port "${PORT_OF[$target]}" --path "$(stream_path "$target")" \
       --body "$WORK/request-stream.json" --runs "$STREAM_RUNS" --warmup 10)"

@@ -334,6 +334,9 @@ def main():
     write(f"{work}/request-chat.json", compact(chat_request(False)))
     write(f"{work}/request-stream.json", compact(chat_request(True)))
     write(f"{work}/request-responses.json", compact(responses_request()))
+    # The upstream's answers as files, for the floor responders (bench/floor) to serve.
+    write(f"{work}/answer-chat.json", compact(chat_response()))
+    write(f"{work}/answer-responses.json", compact(responses_response()))
     os.makedirs(f"{work}/www/stream/v1/chat", exist_ok=True)
     write(f"{work}/www/stream/v1/chat/completions", sse_stream())
     for name in ("upstream", "proxy"):

@@ -23,6 +23,9 @@ DIRECT, NGINX = "direct", "nginx-proxy"
 LABELS = {
     DIRECT: "upstream direct",
     NGINX: "nginx proxy",
+    "floor-nio-proxy": "floor: minimal SwiftNIO proxy",
+    "floor-nio-responder": "floor: SwiftNIO responder (no upstream)",
+    "floor-hummingbird-responder": "floor: Hummingbird responder (no upstream)",
     "empty": "gatewayhost, empty chain",
     "prompt-injection": "gatewayhost, prompt-injection",
     "pii-detector": "gatewayhost, pii-detector",
@@ -31,6 +34,7 @@ LABELS = {
     "full": "gatewayhost, full default chain",
 }
 RSS_LIMIT_MIB = 100.0
+FLOOR_PREFIX = "floor-"  # bench/floor's reference servers: reported, never judged against the targets
 
 
 def load(path):
@@ -206,6 +210,16 @@ def verdicts(s, per_event):
             check(f"{label}: added p50 at c1 ≤ {max_lat}× nginx's", added <= 0,
                   f"nginx adds {nginx_added} µs; gatewayhost adds {added:.0f} µs")
 
+    # What the stack alone reaches against the same targets: a gap the floors share is the stack's, not the
+    # gateway's.
+    for setup in (x for x in s.order if x.startswith(FLOOR_PREFIX) and s.rps(x, 32) is not None):
+        added = s.added_p50(setup)
+        latency = (f"added p50 at c1 {added / nginx_added:.2f}× nginx's ({added:.0f} µs vs {nginx_added:.0f} µs)"
+                   if nginx_added and added is not None else "added p50 at c1: n/a")
+        out.append(f"- info  {LABELS.get(setup, setup)}: c32 throughput {s.rps(setup, 32) / nginx_rps:.2f}× nginx "
+                   f"({s.rps(setup, 32):,.0f} req/s), CPU {fmt(s.cpu_us_per_req(setup, 32), 1)} µs/req "
+                   f"(nginx {fmt(s.cpu_us_per_req(NGINX, 32), 1)}); {latency}")
+
     rec = s.stream.get("full")
     if not s.wrk:
         pass
@@ -215,7 +229,7 @@ def verdicts(s, per_event):
     else:
         check("full default chain: streaming adds < 50 µs per event", None, s.skipped.get("full", "not measured"))
 
-    gw = [(k, v) for k, v in s.mem.items() if k not in (DIRECT, NGINX)]
+    gw = [(k, v) for k, v in s.mem.items() if k not in (DIRECT, NGINX) and not k.startswith(FLOOR_PREFIX)]
     if gw:
         worst = max(gw, key=lambda kv: kv[1]["hwm_kb"])
         mib = worst[1]["hwm_kb"] / 1024
