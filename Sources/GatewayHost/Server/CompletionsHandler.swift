@@ -69,14 +69,13 @@ struct CompletionsHandler: Sendable {
             clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
             packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers))
         let run = runtime.chain.start(exchange)
-        let exchangeLogger = logger.with(requestID: requestID)
 
         let requestResult = await run.request(PhaseBody(bytes: bytes, segmentPhase: .request(api), document: document))
         switch requestResult.decision {
         case .proceed: break
         case .deny(let policy, let payload):
             await run.end(PAB_END_DENIED, status: payload.status)
-            exchangeLogger.info("request blocked by policy \(policy) (\(payload.code))")
+            logger.with(requestID: requestID).info("request blocked by policy \(policy) (\(payload.code))")
             return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: exchange)
         case .failure(let policy, _):
             await run.end(PAB_END_POLICY_ERROR, status: 503)
@@ -128,7 +127,7 @@ struct CompletionsHandler: Sendable {
         } catch {
             let (gatewayError, reason) = Self.map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
-            exchangeLogger.warning("upstream \(target.id) failed: \(gatewayError.message)")
+            logger.with(requestID: requestID).warning("upstream \(target.id) failed: \(gatewayError.message)")
             return respond(gatewayError, exchange: exchange)
         }
 

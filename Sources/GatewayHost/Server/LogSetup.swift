@@ -2,7 +2,7 @@ import Logging
 import PolicyABI
 import Synchronization
 
-/// Logging goes to standard error through swift-log's stream handler at the configured level. Nothing
+/// Logging goes to standard error (`StandardErrorLogHandler`, swift-log's stream format) at the configured level. Nothing
 /// the gateway logs contains a header value, a body or a key: only ids, statuses, reasons and counts.
 enum LogSetup {
     private static let bootstrapped = Atomic<Bool>(false)
@@ -28,10 +28,6 @@ enum LogSetup {
             }
         HostAPI.minimumLogLevel.store(pluginLevel, ordering: .relaxed)
         guard !bootstrapped.exchange(true, ordering: .relaxed) else { return }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = swiftLevel
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: swiftLevel) }
     }
 }

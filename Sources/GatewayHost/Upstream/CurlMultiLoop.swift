@@ -27,6 +27,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         var commands: [Command] = []
         /// Set by the loop thread just before it cleans up the multi handle: no wakeups after that.
         var stopped = false
+        /// The loop thread is in (or about to enter) curl_multi_poll and needs a wakeup to see new commands.
+        /// While it is busy it reads the inbox before it polls again, so posting then skips the wakeup (a
+        /// syscall on the poster's thread and a spurious return from the next poll).
+        var polling = false
     }
 
     /// Longest sleep in curl_multi_poll when nothing else is due (commands wake it earlier).
@@ -78,8 +82,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         inbox.withLock { inbox in
             guard !inbox.stopped else { return false }
             inbox.commands.append(command)
-            // Under the lock, so the loop cannot clean up the multi between the check and the wakeup.
-            _ = curl_multi_wakeup(multi)
+            if inbox.polling {
+                // Under the lock, so the loop cannot clean up the multi between the check and the wakeup. One
+                // wakeup is enough: curl's is sticky (a poll that starts after it returns at once).
+                inbox.polling = false
+                _ = curl_multi_wakeup(multi)
+            }
             return true
         }
     }
@@ -109,8 +117,15 @@ final class CurlMultiLoop: @unchecked Sendable {
             collectFinished()
             for transfer in active.values { transfer.publishHead() }
             let timeout = enforceIdleTimeouts(now: .now)
+            // Commands posted while this iteration ran came without a wakeup: run them before sleeping.
+            let mustPoll = inbox.withLock { inbox -> Bool in
+                inbox.polling = inbox.commands.isEmpty
+                return inbox.polling
+            }
+            guard mustPoll else { continue }
             var readyDescriptors: Int32 = 0
             _ = curl_multi_poll(multi, nil, 0, timeout, &readyDescriptors)
+            inbox.withLock { $0.polling = false }
         }
         tearDown()
     }

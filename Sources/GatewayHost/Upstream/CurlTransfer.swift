@@ -27,7 +27,7 @@ final class CurlTransfer: @unchecked Sendable {
         idleTimeout = request.idleTimeout.map { .milliseconds(max(1, Int(($0 * 1000).rounded()))) }
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        guard let easy = curl_easy_init() else { throw .transfer("curl_easy_init failed") }
+        guard let easy = EasyHandlePool.shared.take() else { throw .transfer("curl_easy_init failed") }
         self.easy = easy
         let userdata = Unmanaged.passUnretained(self).toOpaque()
         headerList = try EasyHandleOptions.apply(
@@ -40,9 +40,10 @@ final class CurlTransfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// Frees the easy handle and header list. Call only once the handle is out of any multi.
+    /// Returns the easy handle to the pool and frees the header list. Call only once the handle is out of any
+    /// multi.
     func release() {
-        if let easy { curl_easy_cleanup(easy) }
+        if let easy { EasyHandlePool.shared.give(easy) }
         easy = nil
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
