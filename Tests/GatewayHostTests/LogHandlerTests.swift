@@ -23,7 +23,8 @@ import Testing
         log[metadataKey: "request_id"] = "req-1"
         log.info("upstream failed", metadata: ["b": "2", "a": "1"])
         let line = try #require(lines.all.withLock { $0 }.first)
-        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info gatewayhost: a=1 b=2 request_id=req-1 \[\w+\] upstream failed\n$/#
+        let pattern =
+            #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info gatewayhost: a=1 b=2 request_id=req-1 \[\w+\] upstream failed\n$/#
         #expect(line.wholeMatch(of: pattern) != nil, "\(line)")
     }
 
