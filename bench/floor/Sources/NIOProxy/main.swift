@@ -1,3 +1,4 @@
+import FloorServer
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -100,16 +101,4 @@ final class UpstreamSide: ChannelInboundHandler {
     }
 }
 
-let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-let channel = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 256)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-    .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-            try channel.pipeline.syncOperations.addHandler(ClientSide())
-        }
-    }
-    .bind(host: "127.0.0.1", port: port).wait()
-try channel.closeFuture.wait()
+try serveHTTP(port: port) { ClientSide() }

@@ -1,7 +1,7 @@
+import FloorServer
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 // floor-nio-responder PORT CHAT_BODY_FILE RESPONSES_BODY_FILE
 // Answers POST /v1/chat/completions and /v1/responses with the files' bytes, anything else with 404.
@@ -44,16 +44,4 @@ final class Responder: ChannelInboundHandler {
     }
 }
 
-let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-let channel = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 256)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-    .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-            try channel.pipeline.syncOperations.addHandler(Responder())
-        }
-    }
-    .bind(host: "127.0.0.1", port: port).wait()
-try channel.closeFuture.wait()
+try serveHTTP(port: port) { Responder() }
