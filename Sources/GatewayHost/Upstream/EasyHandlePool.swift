@@ -3,8 +3,8 @@ import Synchronization
 
 /// Finished curl easy handles kept for the next transfers.
 ///
-/// A fresh handle costs curl several allocations (the handle itself and its receive buffers, ~20 KB in all),
-/// freed again when the transfer ends; at thousands of requests a second that churn showed in profiles as
+/// A fresh handle costs curl several allocations (the handle itself and its buffers), freed again when the
+/// transfer ends; at thousands of requests a second that churn showed in profiles as
 /// malloc and free on the curl thread. A returned handle is `curl_easy_reset` first: every option goes back to
 /// its default (the next transfer sets all it needs), while the handle's buffers stay allocated.
 ///
