@@ -45,6 +45,10 @@ final class PhaseBody: @unchecked Sendable {
     }
 }
 
+/// Text a policy asked to insert into a stream before the current event (`insert_delta`): for choice or
+/// output item `item`, content part `part`.
+typealias InsertedDelta = (item: UInt32, part: UInt32, text: String)
+
 /// What a DENY verdict answers with.
 struct DenyPayload: Sendable, Equatable {
     var status: Int
@@ -70,7 +74,7 @@ final class HookCall: @unchecked Sendable {
     var deny: DenyPayload?
     var replacementBody: [UInt8]?
     var segmentEdits: [Int: String] = [:]
-    var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
+    var insertedDeltas: [InsertedDelta] = []
     var errorMessage: String?
     /// Set when a host function was misused in a way that makes the verdict an error.
     var misuse: String?

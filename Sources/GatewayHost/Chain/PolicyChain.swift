@@ -43,13 +43,34 @@ enum ChainDecision: Sendable, Equatable {
     case failure(policy: String, reason: String)
 }
 
-/// The outcome of one phase: the decision, the body as the last policy left it, and for stream events
-/// whether the event is dropped and which deltas go before it.
+/// One body on its way through the chain: the request or response of its phase, or in a stream one
+/// event. A stream event can turn into several on the way: text a policy releases with `insert_delta` is
+/// a new event placed before the current one, and the policies after that one see it like any upstream
+/// event (the composition rule of `policy_abi.h`).
+struct LaneItem: Sendable {
+    var body: PhaseBody?
+    /// The SSE `event:` field as plugins see it (stream events only).
+    var event: String?
+    /// The position of the upstream event in the stream; an inserted event carries the index of the
+    /// upstream event it was inserted before.
+    var index: UInt64 = 0
+    var isFinal = false
+    /// Some policy replaced the body.
+    var changed = false
+    /// Made by the host from text a policy inserted, not received from the upstream.
+    var inserted = false
+}
+
+/// The outcome of one phase: the decision, and what leaves the chain: for a stream event, the events to
+/// forward in order (inserted ones included, none when the event was dropped); otherwise the one body.
 struct PhaseResult: Sendable {
     var decision: ChainDecision
-    var body: PhaseBody?
-    var dropped = false
-    var insertedDeltas: [(item: UInt32, part: UInt32, text: String)] = []
+    var items: [LaneItem]
+
+    /// The body that came in, as the last policy left it (nil when a policy dropped a stream event).
+    var body: PhaseBody? { items.last { !$0.inserted }?.body }
     /// True when some policy changed the body (so it must be re-serialised / forwarded as changed).
-    var changed = false
+    var changed: Bool { items.contains { $0.changed } }
+    /// The stream event that came in was dropped by a policy.
+    var dropped: Bool { !items.contains { !$0.inserted } }
 }

@@ -56,7 +56,11 @@ struct StreamRelay: Sendable {
                 let body = PhaseBody(bytes: data, segmentPhase: .streamEvent(api))
                 // Parsed here, before any policy thread sees the body: a hook that overruns its budget may
                 // still be reading it while this task carries on (the cache is then only read, never filled).
-                if hooks { _ = body.document }
+                if hooks {
+                    _ = body.document
+                    // The ids inserted text is written with: those of the stream's own events.
+                    run.synthesizer.withLock { $0.observe(body.document) }
+                }
                 let isFinal = state.isTerminal(event: event.event, data: data, document: { body.document })
                 inputs.append(.init(data: body, event: event.event, index: nextIndex, isFinal: isFinal))
                 nextIndex += 1
@@ -81,11 +85,6 @@ struct StreamRelay: Sendable {
                 if hooks {
                     // streamEvents stops after the first event that does not proceed, and that event returns.
                     let result = results[next - 1]
-                    state.synthesizer.observe(input.data.document)
-                    for delta in result.insertedDeltas {
-                        state.synthesizer.event(item: delta.item, part: delta.part, text: delta.text).serialize(
-                            into: &out)
-                    }
                     switch result.decision {
                     case .proceed: break
                     case .deny(let policy, let payload):
@@ -97,8 +96,17 @@ struct StreamRelay: Sendable {
                         _ = await send(out, &writer)
                         return Ending(reason: PAB_END_POLICY_ERROR, status: 503)
                     }
-                    if result.dropped { continue }
-                    if result.changed, let changed = result.body { event.data = changed.bytes }
+                    // What the chain let out for this event, in order: inserted text first, then the event
+                    // itself (unless dropped) with its own id, retry and comment lines kept.
+                    for item in result.items {
+                        if item.inserted {
+                            SSEEvent(event: item.event, data: item.body?.bytes ?? []).serialize(into: &out)
+                        } else {
+                            if item.changed, let changed = item.body { event.data = changed.bytes }
+                            event.serialize(into: &out)
+                        }
+                    }
+                    continue
                 }
                 event.serialize(into: &out)
             }
@@ -185,12 +193,8 @@ private struct RelayState {
     var events: UInt64 = 0
     var bytes: UInt64 = 0
     var sawTerminal = false
-    var synthesizer: StreamDeltaSynthesizer
 
-    init(api: WireAPI) {
-        self.api = api
-        self.synthesizer = StreamDeltaSynthesizer(api: api)
-    }
+    init(api: WireAPI) { self.api = api }
 
     static let done: [UInt8] = Array("[DONE]".utf8)
     static let terminalResponseEvents: Set<String> = [
