@@ -9,6 +9,12 @@ extension ConfigDecoder {
         if let value = reader.value("strategy"), let strategy: RoutingStrategy = choice(value, reader.path("strategy"))
         {
             providers.strategy = strategy
+            if strategy != .single {
+                diagnostics.warning(
+                    value, reader.path("strategy"),
+                    "'\(strategy.rawValue)' is \(Self.notEnforcedMessage); requests use the first usable target"
+                        + " ('single')")
+            }
         }
         guard let list = reader.required("targets", diagnostics) else { return providers }
         let path = reader.path("targets")

@@ -94,9 +94,27 @@ extension ConfigDecoder {
         if let value = reader.value("health_probe") {
             target.healthProbe = healthProbe(value, reader.path("health_probe"))
         }
+        warnNotEnforced(reader)
         guard let idNode else { return nil }
         return DecodedTarget(config: target, id: (target.id, idNode))
     }
+
+    /// Target keys the reference product defines that are checked but do not act yet (routing strategies,
+    /// health probes, context limits and data policy arrive with the routing stage). Accepted so a config
+    /// written for the reference loads, but never silently: each one present is a warning with its place.
+    static let notEnforcedTargetKeys = [
+        "max_context_tokens", "max_messages", "weight", "data_policy", "pricing", "zdr", "health_probe",
+    ]
+
+    private func warnNotEnforced(_ reader: MappingReader) {
+        let present = Self.notEnforcedTargetKeys.compactMap { key in reader.value(key).map { (key, $0) } }
+        for (key, node) in present.sorted(by: { $0.1.mark.line < $1.1.mark.line }) {
+            diagnostics.warning(node, reader.path(key), Self.notEnforcedMessage)
+        }
+    }
+
+    static let notEnforcedMessage =
+        "accepted but not enforced by this version of gatewayhost: it has no effect on routing or requests yet"
 
     /// `secret_key_ref` or the discouraged literal `api_key`, never both.
     private func decodeTargetSecret(_ reader: MappingReader, into target: inout TargetConfig) {
