@@ -440,8 +440,22 @@ import Testing
             withTarget("secret_key_ref: OPENAI_API_KEY"),
             [
                 "test.yaml:7:23: providers.targets[0].secret_key_ref: expected an object {env: NAME},"
-                    + " got 'OPENAI_API_KEY'"
+                    + " got a string of 14 characters (its value is not shown: it may be a secret); put the key in"
+                    + " an environment variable and write secret_key_ref: {env: NAME}"
             ])
+    }
+
+    /// A key pasted where its reference belongs is never printed back, in either place.
+    @Test(arguments: [
+        "secret_key_ref: sk-proj-AbCdEf0123456789xyz", "secret_key_ref: {env: sk-proj-AbCdEf0123456789xyz}",
+        #"secret_key_ref: {env: "sk proj AbCdEf0123456789xyz"}"#,
+        "secret_key_ref: {env: AbCdEfGhIjKlMn0123456789QrStUv}",
+    ])
+    func secretValuesAreNeverShownInErrors(line: String) {
+        let errors = ConfigFixture.errors(withTarget(line))
+        #expect(errors.count == 1)
+        #expect(errors.allSatisfy { $0.contains("secret_key_ref") && $0.contains("not shown") }, "\(errors)")
+        #expect(!errors.joined().contains("AbCdEf"), "\(errors)")
     }
 
     @Test func secretStoreIsNotSupported() {
@@ -458,7 +472,8 @@ import Testing
             withTarget(#"secret_key_ref: {env: "MY KEY"}"#),
             [
                 "test.yaml:7:29: providers.targets[0].secret_key_ref.env: expected an environment variable name"
-                    + " (letters, digits, '_', '.' and '-'), got the quoted string 'MY KEY'"
+                    + " (letters, digits, '_', '.' and '-'), got a string of 6 characters (its value is not shown:"
+                    + " it may be a secret)"
             ])
     }
 

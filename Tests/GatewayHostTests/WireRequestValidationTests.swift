@@ -29,6 +29,29 @@ struct ValidationCase: CustomTestStringConvertible, Sendable {
 
 let validationCases: [ValidationCase] = [
     ValidationCase(
+        "max_tokens is a string", .chatCompletions,
+        #"{"model":"m","max_tokens":"lots","messages":[{"role":"user","content":"a"}]}"#, param: "max_tokens",
+        code: "invalid_type", message: "Invalid type for 'max_tokens': expected an integer, but got a string instead."),
+    ValidationCase(
+        "content part type is a number", .chatCompletions,
+        #"{"model":"m","messages":[{"role":"user","content":[{"type":7}]}]}"#, param: "messages[0].content[0].type",
+        code: "invalid_type"),
+    ValidationCase(
+        "stop is a list with a number", .chatCompletions,
+        #"{"model":"m","stop":["a",1],"messages":[{"role":"user","content":"a"}]}"#, param: "stop",
+        code: "invalid_type"),
+    .valid(
+        "known fields of the right types, nulls included", .chatCompletions,
+        #"{"model":"m","max_tokens":10,"temperature":0.5,"stop":null,"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto","messages":[{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"data:,"}}]}]}"#
+    ),
+    ValidationCase(
+        "responses max_output_tokens is a string", .responses, #"{"model":"m","input":"x","max_output_tokens":"x"}"#,
+        param: "max_output_tokens", code: "invalid_type"),
+    ValidationCase(
+        "responses input text part without text", .responses,
+        #"{"model":"m","input":[{"role":"user","content":[{"type":"input_text"}]}]}"#,
+        param: "input[0].content[0].text", code: "missing_required_parameter"),
+    ValidationCase(
         "body is an array", .chatCompletions, "[]", param: nil, code: "invalid_type",
         message: "The request body must be a JSON object, but got an array instead."),
     ValidationCase(

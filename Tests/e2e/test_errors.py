@@ -149,8 +149,8 @@ def test_no_usable_target_is_503(gateway, mock):
 
 
 def test_error_shapes_through_the_sdk(client):
-    with pytest.raises(openai.UnprocessableEntityError) as caught:
+    with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(model="echo-model", messages=[])
-    assert caught.value.status_code == 422
-    assert caught.value.type == "validation_error"
+    assert caught.value.status_code == 400
+    assert caught.value.type == "invalid_request_error"
     assert caught.value.param == "messages"

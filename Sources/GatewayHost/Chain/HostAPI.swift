@@ -91,6 +91,8 @@ enum HostAPI {
         let value: String?
         switch set {
         case PAB_HEADERS_REQUEST:
+            // Credentials are the gateway's business: a plugin cannot read them, so none can leak them.
+            if hiddenRequestHeaders.contains(wanted) { return PAB_ERR_NOT_FOUND }
             value =
                 call.exchange.state.withLock { s in s.upstreamHeaders.last { $0.name == wanted }?.value }
                 ?? call.exchange.requestHeader(wanted)
@@ -102,6 +104,11 @@ enum HostAPI {
         hand(value, from: call, to: out)
         return PAB_OK
     }
+
+    /// Request headers that read as absent through get_header: client credentials of every kind.
+    static let hiddenRequestHeaders: Set<String> = [
+        "authorization", "api-key", "x-api-key", "cookie", "proxy-authorization",
+    ]
 
     /// Headers a plugin must never set: credentials are the gateway's, framing is the server's.
     static let protectedRequestHeaders: Set<String> = [

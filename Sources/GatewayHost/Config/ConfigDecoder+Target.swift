@@ -5,7 +5,7 @@ extension ConfigDecoder {
         "id", "provider", "model", "base_url", "secret_key_ref", "api_key", "api_key_header", "api_key_prefix",
         "api_version", "timeout_seconds", "stream_timeout_seconds", "max_context_tokens", "max_messages", "headers",
         "format", "provider_type", "description", "weight", "data_policy", "pricing", "data_collection", "zdr",
-        "region", "health_probe",
+        "region", "health_probe", "forward_client_org_headers",
     ]
 
     struct DecodedTarget {
@@ -93,6 +93,9 @@ extension ConfigDecoder {
         target.region = optionalString("region", nonEmpty: true)
         if let value = reader.value("health_probe") {
             target.healthProbe = healthProbe(value, reader.path("health_probe"))
+        }
+        if let value = reader.value("forward_client_org_headers") {
+            target.forwardClientOrgHeaders = bool(value, reader.path("forward_client_org_headers")) ?? false
         }
         warnNotEnforced(reader)
         guard let idNode else { return nil }

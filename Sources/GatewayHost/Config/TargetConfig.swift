@@ -33,6 +33,9 @@ struct TargetConfig: Sendable, Equatable {
     var zdr: Bool
     var region: String?
     var healthProbe: HealthProbeConfig?
+    /// Forward the client's `OpenAI-Organization` / `OpenAI-Project` even when the gateway supplies the key
+    /// (a gatewayhost extension; off by default: the gateway's key decides the organization it bills).
+    var forwardClientOrgHeaders = false
     /// Position of the target's mapping, for later messages about this target.
     var line: Int
     var column: Int

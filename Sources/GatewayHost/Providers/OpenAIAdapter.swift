@@ -38,7 +38,12 @@ enum UpstreamRequestBuilder {
             ("user-agent", "gatewayhost/\(GatewayVersion.current)"),
             ("x-request-id", context.requestID),
         ]
-        headers += context.forwardedHeaders
+        // With the gateway's own key, the organization and project are the key's: a client's headers would
+        // bill another organization or fail the request.
+        let gatewayKey = target.authHeader != nil
+        headers += context.forwardedHeaders.filter { header in
+            !gatewayKey || target.forwardClientOrgHeaders || !UpstreamContext.organizationHeaders.contains(header.name)
+        }
         headers += context.policyHeaders
         for header in target.headers {
             headers.removeAll { $0.name.lowercased() == header.name.lowercased() }

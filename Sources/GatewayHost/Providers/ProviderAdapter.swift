@@ -42,4 +42,8 @@ struct UpstreamContext: Sendable {
     var policyHeaders: [(name: String, value: String)]
     /// A few client headers that upstreams understand (OpenAI-Organization, OpenAI-Project, OpenAI-Beta).
     var forwardedHeaders: [(name: String, value: String)]
+
+    /// Forwarded headers that select whom a key bills: only sent with the client's own key, or when the
+    /// target allows it (`forward_client_org_headers`).
+    static let organizationHeaders: Set<String> = ["openai-organization", "openai-project"]
 }

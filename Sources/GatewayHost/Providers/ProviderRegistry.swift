@@ -93,6 +93,7 @@ enum ProviderRegistry {
             headers: headers, timeoutSeconds: config.timeoutSeconds,
             streamTimeoutSeconds: config.effectiveStreamTimeoutSeconds, weight: config.weight,
             pricing: config.pricing.map { ($0.prompt ?? 0, $0.completion ?? 0) },
+            forwardClientOrgHeaders: config.forwardClientOrgHeaders,
             unavailableReason: unavailable)
     }
 }

@@ -28,6 +28,8 @@ struct Target: Sendable {
     let streamTimeoutSeconds: Double
     let weight: Double
     let pricing: (prompt: Double, completion: Double)?
+    /// See `TargetConfig.forwardClientOrgHeaders`.
+    let forwardClientOrgHeaders: Bool
     /// Why the target cannot be used (a missing key); nil when usable.
     let unavailableReason: String?
 

@@ -22,6 +22,10 @@ struct CompletionsHandler: Sendable {
         var clientID = "anonymous"
         if !runtime.clientKeys.isEmpty {
             guard let id = runtime.clientKeys.clientID(forAuthorization: authorization) else {
+                let count = runtime.authFailures.wrappingAdd(1, ordering: .relaxed).newValue
+                logger.with(requestID: requestID).warning(
+                    "client authentication failed: \(ClientKeyring.describe(presented: authorization))",
+                    metadata: ["client_ip": .string(context.remoteAddress), "auth_failures_total": .stringConvertible(count)])
                 return GatewayError.unauthorized.response(requestID: requestID)
             }
             clientID = id
@@ -195,6 +199,16 @@ struct CompletionsHandler: Sendable {
         _ upstream: UpstreamResponse, body: [UInt8], contentType: String, run: ChainRun, target: Target
     ) async -> Response {
         let status = upstream.status
+        if (status == 401 || status == 403) && target.authHeader != nil {
+            // The gateway's key was refused. In pass-through mode (the client's own key) the answer is the
+            // client's to see; here it is the operator's.
+            let detail = (try? JSONDocument(parsing: body))?.root["error"]?["message"]?.string ?? "(no message)"
+            logger.with(requestID: run.exchange.requestID).error(
+                "upstream \(target.id) refused the gateway's key (HTTP \(status)): \(ConfigDecoder.abbreviate(detail))")
+            let error = GatewayError.upstreamAuthFailed(target.id, status: status)
+            await run.end(PAB_END_UPSTREAM_ERROR, status: error.status)
+            return respond(error, exchange: run.exchange)
+        }
         await run.end(PAB_END_UPSTREAM_ERROR, status: status < 500 ? status : 502)
         guard status < 500 else { return respond(.upstreamFailed(target.id, status: status), exchange: run.exchange) }
         var headers = responseHeaders(exchange: run.exchange, target: target)

@@ -45,7 +45,10 @@ struct GatewayError: Error, Sendable, Equatable {
     }
 
     static func validation(_ message: String, param: String?) -> GatewayError {
-        GatewayError(status: 422, message: message, type: "validation_error", code: "invalid_request", param: param)
+        // 400 invalid_request_error, as OpenAI answers a request of the wrong shape: the SDKs raise
+        // BadRequestError for it (a 422 would be UnprocessableEntityError, which no OpenAI answer produces).
+        GatewayError(
+            status: 400, message: message, type: "invalid_request_error", code: "invalid_request", param: param)
     }
 
     static func bodyTooLarge(limit: Int) -> GatewayError {
@@ -103,6 +106,16 @@ struct GatewayError: Error, Sendable, Equatable {
         GatewayError(
             status: 502, message: "Upstream target '\(target)' answered HTTP \(status).", type: "upstream_error",
             code: "upstream_error")
+    }
+
+    /// The upstream refused the key the gateway holds for a target: the client's request is not at fault,
+    /// and the provider's answer (which names the key, masked) is for the operator's log only.
+    static func upstreamAuthFailed(_ target: String, status: Int) -> GatewayError {
+        GatewayError(
+            status: 502,
+            message: "Upstream target '\(target)' refused the gateway's credentials (HTTP \(status)); the gateway"
+                + " operator must check the target's key.",
+            type: "upstream_error", code: "upstream_auth_failed")
     }
 
     static func streamCut(_ target: String) -> GatewayError {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Everything a running gateway holds, built once from a validated config: the policy chain (plugins
 /// loaded), the target pool, and the upstream client. Building it is what `validate` checks.
@@ -9,6 +10,8 @@ final class GatewayRuntime: Sendable {
     let pool: TargetPool
     let upstream: UpstreamClient
     let clientKeys: ClientKeyring
+    /// Requests refused for a missing or unknown client key since start (logged with each refusal).
+    let authFailures = Atomic<Int>(0)
 
     struct StartError: Error, CustomStringConvertible {
         let description: String

@@ -1,5 +1,5 @@
 /// A request the gateway refuses before any policy or upstream sees it. The server answers it as HTTP
-/// 400 with `{"error": {"type": "invalid_request_error", "message", "param", "code"}}`, worded like
+/// 400 (as OpenAI does, so the SDKs raise `BadRequestError`) with `{"error": {"type": "invalid_request_error", "message", "param", "code"}}`, worded like
 /// OpenAI's own answers so clients' error handling keeps working.
 struct RequestValidationError: Error, Sendable, Equatable {
     /// The offending parameter as a path, e.g. "messages[2].role"; nil for the body as a whole.
@@ -28,6 +28,7 @@ func validateRequest(_ doc: JSONDocument, api: WireAPI) -> RequestValidationErro
     if let stream = root["stream"], stream.kind != .bool, stream.kind != .null {
         return invalidType("stream", expected: "a boolean", got: stream)
     }
+    if let error = RequestFieldTypes.check(root, api: api) { return error }
     switch api {
     case .chatCompletions: return validateMessages(root)
     case .responses: return validateInput(root)
@@ -64,8 +65,8 @@ private func validateMessages(_ root: JSONValue) -> RequestValidationError? {
         switch content.kind {
         case .string, .null: continue
         case .array:
-            for (partIndex, part) in content.items.enumerated() where part.kind != .object {
-                return invalidType("\(path).content[\(partIndex)]", expected: "an object", got: part)
+            for (partIndex, part) in content.items.enumerated() {
+                if let error = RequestFieldTypes.checkPart(part, path: "\(path).content[\(partIndex)]") { return error }
             }
         default:
             return invalidType(
@@ -80,8 +81,16 @@ private func validateInput(_ root: JSONValue) -> RequestValidationError? {
     switch input.kind {
     case .string: return nil
     case .array:
-        for (index, item) in input.items.enumerated() where item.kind != .object {
-            return invalidType("input[\(index)]", expected: "an object", got: item)
+        for (index, item) in input.items.enumerated() {
+            let path = "input[\(index)]"
+            guard item.kind == .object else { return invalidType(path, expected: "an object", got: item) }
+            guard let content = item["content"], content.kind != .string, content.kind != .null else { continue }
+            guard content.kind == .array else {
+                return invalidType("\(path).content", expected: "a string or an array of content parts", got: content)
+            }
+            for (partIndex, part) in content.items.enumerated() {
+                if let error = RequestFieldTypes.checkPart(part, path: "\(path).content[\(partIndex)]") { return error }
+            }
         }
         return nil
     default:
@@ -94,12 +103,12 @@ private func requireString(_ object: JSONValue, _ key: String) -> RequestValidat
     return value.kind == .string ? nil : invalidType(key, expected: "a string", got: value)
 }
 
-private func missing(_ param: String) -> RequestValidationError {
+func missing(_ param: String) -> RequestValidationError {
     RequestValidationError(
         param: param, code: "missing_required_parameter", message: "Missing required parameter: '\(param)'.")
 }
 
-private func invalidType(_ param: String, expected: String, got value: JSONValue) -> RequestValidationError {
+func invalidType(_ param: String, expected: String, got value: JSONValue) -> RequestValidationError {
     RequestValidationError(
         param: param, code: "invalid_type",
         message: "Invalid type for '\(param)': expected \(expected), but got \(typeName(value)) instead.")
