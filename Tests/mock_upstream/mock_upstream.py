@@ -17,6 +17,13 @@ Behaviour switches by the request's "model" (for Azure: the body's model, else t
   mock-cut   streams 3 events, then drops the connection (no terminating chunk, no [DONE])
   mock-drip  one event every 0.5 s, 200 events  mock-long  200 small events as fast as possible
   mock-big   a JSON reply of more than 2 MiB
+  mock-401   401 as OpenAI refuses a key: invalid_api_key, the message naming the key masked (sk-proj-****abcd)
+  mock-403   403 as OpenAI refuses a project's access to a model (invalid_request_error / model_not_found)
+  mock-pieces  the exact text scripted for the request's x-request-id (POST /__mock/script below): streamed as
+             one delta per piece (chat: chat.completion.chunk events with delta.content, then [DONE]; Responses:
+             response.created ... one response.output_text.delta per piece ... response.completed), or the
+             whole text as one JSON answer. The script lives beside the request, not in it, so no policy can
+             alter it on the way. No script for the request id -> 400 invalid_request_error / mock_no_script.
 
 Introspection (not recorded themselves):
   GET /__mock/requests   every request received: method, path, query, headers (lowercase names), body, client_port
@@ -24,6 +31,13 @@ Introspection (not recorded themselves):
   GET /__mock/closed     {path, model, at (time.time()), events_sent, stream} appended when the client closed the
                          connection while a response was being streamed or held back (mock-hang/-slow/-drip...)
   DELETE /__mock/closed
+  POST /__mock/script    {"request_id": "<x-request-id>", "text": "...", "pieces": [5, 3, 7, ...]} scripts what
+                         mock-pieces answers to requests carrying that x-request-id (every such request, until
+                         DELETE). Piece lengths count characters (code points, not bytes), are >= 1 and add up to
+                         the text's length; "pieces" may be left out (one piece). Non-ASCII text goes out as
+                         raw UTF-8 in the JSON, as OpenAI sends it, or \\u-escaped with "ascii": true. 400 on a
+                         malformed script.
+  DELETE /__mock/script  forgets every script
 """
 
 import argparse
@@ -48,6 +62,7 @@ CUT_AFTER_EVENTS = 3
 _lock = threading.Lock()
 _requests = []
 _closed = []
+_scripts = {}  # x-request-id -> (the deltas mock-pieces streams for it, whether JSON escapes non-ASCII)
 
 
 class ClientGone(Exception):
@@ -119,6 +134,30 @@ def split_words(text):
     """Split into deltas that concatenate back to the text: "a b c" -> ["a", " b", " c"]."""
     words = text.split(" ")
     return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+
+def script_deltas(script):
+    """The deltas of a mock-pieces script {"request_id", "text", "pieces"}; ValueError when it is malformed."""
+    if not isinstance(script, dict):
+        raise ValueError("the script must be a JSON object")
+    rid, text, pieces = script.get("request_id"), script.get("text"), script.get("pieces")
+    if not isinstance(rid, str) or not rid:
+        raise ValueError("request_id must be a non-empty string")
+    if not isinstance(text, str):
+        raise ValueError("text must be a string")
+    if pieces is None:
+        pieces = [len(text)] if text else []
+    if not isinstance(pieces, list) or not all(type(n) is int and n >= 1 for n in pieces):
+        raise ValueError("pieces must be a list of integers >= 1")
+    if not isinstance(script.get("ascii", False), bool):
+        raise ValueError("ascii must be true or false")
+    if sum(pieces) != len(text):
+        raise ValueError("the pieces add up to %d characters, the text has %d" % (sum(pieces), len(text)))
+    deltas, start = [], 0
+    for n in pieces:
+        deltas.append(text[start:start + n])
+        start += n
+    return deltas
 
 
 def error_body(message, etype, code=None, param=None):
@@ -266,8 +305,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         return b""
 
-    def _send_json(self, status, obj, extra_headers=()):
-        data = json.dumps(obj).encode()
+    def _send_json(self, status, obj, extra_headers=(), ensure_ascii=True):
+        data = json.dumps(obj, ensure_ascii=ensure_ascii).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -307,7 +346,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             raise ClientGone()
 
-    def _stream(self, events, model, interval=0.0, cut_after=None, done_marker=True):
+    def _stream(self, events, model, interval=0.0, cut_after=None, done_marker=True, ensure_ascii=True):
         """Write SSE events with chunked encoding. `events` yields (event_name_or_None, dict)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -329,7 +368,7 @@ class Handler(BaseHTTPRequestHandler):
                 if sent > 0 and interval > 0 and self._client_closed(interval):
                     raise ClientGone()
                 prefix = ("event: %s\n" % name) if name else ""
-                self._write_chunk((prefix + "data: " + json.dumps(obj) + "\n\n").encode())
+                self._write_chunk((prefix + "data: " + json.dumps(obj, ensure_ascii=ensure_ascii) + "\n\n").encode())
                 sent += 1
             if done_marker:
                 self._write_chunk(b"data: [DONE]\n\n")
@@ -357,7 +396,7 @@ class Handler(BaseHTTPRequestHandler):
         self.path_only = split.path
         body_bytes = self._read_body()
         if split.path.startswith("/__mock/"):
-            return self._introspect(method, split.path)
+            return self._introspect(method, split.path, body_bytes)
         headers = {}
         for name, value in self.headers.items():
             key = name.lower()
@@ -379,7 +418,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 0, "owned_by": "mock"}
                 for m in ("mock-gpt", "mock-500", "mock-429", "mock-400", "mock-slow", "mock-hang", "mock-cut",
-                          "mock-drip", "mock-long", "mock-big")]})
+                          "mock-drip", "mock-long", "mock-big", "mock-401", "mock-403", "mock-pieces")]})
         if method != "POST" or not (path.endswith("/chat/completions") or path.endswith("/responses")):
             return self._send_json(404, error_body("Unknown request URL: %s %s" % (method, split.path),
                                                    "invalid_request_error", "unknown_url"))
@@ -392,9 +431,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(400, error_body("We could not parse the JSON body of your request.",
                                                    "invalid_request_error"))
         model = body.get("model") or deployment or ""
-        self._answer(api, body, model)
+        self._answer(api, body, model, headers.get("x-request-id"))
 
-    def _introspect(self, method, path):
+    def _introspect(self, method, path, body_bytes=b""):
+        if path == "/__mock/script":
+            return self._script(method, body_bytes)
         target = {"/__mock/requests": _requests, "/__mock/closed": _closed}.get(path)
         if target is None:
             return self._send_json(404, {"error": "unknown mock path"})
@@ -406,7 +447,23 @@ class Handler(BaseHTTPRequestHandler):
                 snapshot = list(target)
         self._send_json(200, snapshot)
 
-    def _answer(self, api, body, model):
+    def _script(self, method, body_bytes):
+        if method == "DELETE":
+            with _lock:
+                _scripts.clear()
+            return self._send_json(200, {})
+        if method != "POST":
+            return self._send_json(405, {"error": "POST or DELETE"})
+        try:
+            script = json.loads(body_bytes or b"null")
+            deltas = script_deltas(script)
+        except ValueError as error:
+            return self._send_json(400, {"error": str(error)})
+        with _lock:
+            _scripts[script["request_id"]] = (deltas, script.get("ascii", False))
+        self._send_json(200, {"request_id": script["request_id"], "pieces": len(deltas)})
+
+    def _answer(self, api, body, model, rid=None):
         stream = bool(body.get("stream"))
         if model == "mock-500":
             return self._send_json(500, error_body("The server had an error while processing your request.",
@@ -416,6 +473,14 @@ class Handler(BaseHTTPRequestHandler):
                                                    "rate_limit_exceeded"), [("Retry-After", "1")])
         if model == "mock-400":
             return self._send_json(400, error_body("bad thing", "invalid_request_error", "mock_code", "messages"))
+        if model == "mock-401":  # OpenAI's answer to a wrong key, word for word (the key masked)
+            return self._send_json(401, error_body(
+                "Incorrect API key provided: sk-proj-****abcd. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"))
+        if model == "mock-403":  # OpenAI's answer when the key's project may not use the model
+            return self._send_json(403, error_body(
+                "Project `proj_mock0000000000000000abcd` does not have access to model `%s`" % model,
+                "invalid_request_error", "model_not_found"))
         if model == "mock-hang":
             while not self._client_closed(3600):
                 pass
@@ -427,13 +492,21 @@ class Handler(BaseHTTPRequestHandler):
 
         reply = "echo: " + last_user_text(body, api)
         prompt_tokens = count_tokens(all_input_text(body, api))
+        scripted, ensure_ascii = None, True
+        if model == "mock-pieces":
+            with _lock:
+                scripted, ensure_ascii = _scripts.get(rid, (None, True))
+            if scripted is None:
+                return self._send_json(400, error_body("mock-pieces: no script for x-request-id %r" % rid,
+                                                       "invalid_request_error", "mock_no_script"))
+            reply = "".join(scripted)
         if model == "mock-big":
             reply = reply + " " + "x" * BIG_REPLY_BYTES
             stream = False
         if not stream:
             obj = chat_completion(model, reply, prompt_tokens) if api == "chat" else \
                 responses_json(model, reply, prompt_tokens)
-            return self._send_json(200, obj)
+            return self._send_json(200, obj, ensure_ascii=ensure_ascii)
 
         interval, cut_after, deltas = 0.0, None, split_words(reply)
         if model == "mock-drip":
@@ -442,13 +515,15 @@ class Handler(BaseHTTPRequestHandler):
             deltas = [" tok%d" % i for i in range(LONG_EVENTS)]
         elif model == "mock-cut":
             cut_after = CUT_AFTER_EVENTS
+        elif scripted is not None:
+            deltas = scripted
         if api == "chat":
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             events = ((None, c) for c in chat_chunks(model, deltas, include_usage, prompt_tokens))
-            self._stream(events, model, interval, cut_after, done_marker=True)
+            self._stream(events, model, interval, cut_after, done_marker=True, ensure_ascii=ensure_ascii)
         else:
             events = ((e["type"], e) for e in responses_events(model, deltas, prompt_tokens))
-            self._stream(events, model, interval, cut_after, done_marker=False)
+            self._stream(events, model, interval, cut_after, done_marker=False, ensure_ascii=ensure_ascii)
 
 
 class Server(ThreadingHTTPServer):

@@ -164,6 +164,9 @@ final class ChainRun: Sendable {
         }[0]
     }
 
+    /// Whether the exchange was ended (`end`, or a phase that ended it in its own job).
+    var hasEnded: Bool { slots.withLock { $0.endReason != nil } }
+
     /// Calls exchange_end on every policy whose exchange_begin succeeded. Idempotent: the first call wins.
     func end(_ reason: pab_end_reason, status: Int) async {
         guard let due = claimEnd(reason, status: status), !due.isEmpty else { return }

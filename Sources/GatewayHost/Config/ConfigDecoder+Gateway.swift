@@ -2,7 +2,8 @@
 extension ConfigDecoder {
     static let gatewayKeys = [
         "listen", "plugins_dir", "max_body_bytes", "max_header_bytes", "request_timeout_seconds", "policy_threads",
-        "upstream_threads", "client_keys", "log_level",
+        "upstream_threads", "client_keys", "log_level", "client_header_timeout_seconds", "client_body_timeout_seconds",
+        "max_connections", "max_inflight_requests", "max_header_count", "shutdown_grace_seconds", "stream_max_seconds",
     ]
 
     func decodeGateway(_ node: YAMLNode?) -> GatewaySection {
@@ -42,7 +43,37 @@ extension ConfigDecoder {
         if let value = reader.value("log_level") {
             gateway.logLevel = choice(value, reader.path("log_level")) ?? .info
         }
+        decodeLimits(reader, into: &gateway.limits)
         return gateway
+    }
+
+    /// The limits that protect the gateway from hostile or broken clients and upstreams.
+    private func decodeLimits(_ reader: MappingReader, into limits: inout ConnectionLimits) {
+        if let value = reader.value("client_header_timeout_seconds") {
+            limits.clientHeaderTimeoutSeconds =
+                number(value, reader.path("client_header_timeout_seconds")) ?? limits.clientHeaderTimeoutSeconds
+        }
+        if let value = reader.value("client_body_timeout_seconds") {
+            limits.clientBodyTimeoutSeconds =
+                number(value, reader.path("client_body_timeout_seconds")) ?? limits.clientBodyTimeoutSeconds
+        }
+        if let value = reader.value("max_connections") {
+            limits.maxConnections = integer(value, reader.path("max_connections"), in: 1...1_000_000) ?? limits.maxConnections
+        }
+        if let value = reader.value("max_inflight_requests") {
+            limits.maxInflightRequests =
+                integer(value, reader.path("max_inflight_requests"), in: 1...1_000_000) ?? limits.maxInflightRequests
+        }
+        if let value = reader.value("max_header_count") {
+            limits.maxHeaderCount = integer(value, reader.path("max_header_count"), in: 8...10_000) ?? limits.maxHeaderCount
+        }
+        if let value = reader.value("shutdown_grace_seconds") {
+            limits.shutdownGraceSeconds =
+                number(value, reader.path("shutdown_grace_seconds"), allowZero: true) ?? limits.shutdownGraceSeconds
+        }
+        if let value = reader.value("stream_max_seconds") {
+            limits.streamMaxSeconds = number(value, reader.path("stream_max_seconds")) ?? limits.streamMaxSeconds
+        }
     }
 
     /// `host:port` or `[v6]:port`; the port may be 0 (any free port, handy for tests).

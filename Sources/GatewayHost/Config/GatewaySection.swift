@@ -17,6 +17,27 @@ struct GatewaySection: Sendable, Equatable {
     /// When non-empty, every request must carry one of these keys. Empty means client auth is off.
     var clientKeys: [ClientKey]
     var logLevel: LogLevel
+    var limits = ConnectionLimits()
+}
+
+/// Limits against hostile or broken peers. Every one has a default, so a config need not name them.
+struct ConnectionLimits: Sendable, Equatable {
+    /// Total time from a request's first byte to the end of its head (not idle time: a client trickling
+    /// a header a byte at a time is cut at this deadline).
+    var clientHeaderTimeoutSeconds: Double = 10
+    /// Total time from the end of a request's head to the end of its body.
+    var clientBodyTimeoutSeconds: Double = 60
+    /// Open client connections; one more is answered 503 `overloaded` and closed.
+    var maxConnections = 10_000
+    /// Requests being handled at once (streams included); one more is answered 503 `overloaded`.
+    var maxInflightRequests = 1_000
+    /// Header lines in one request; more is 431.
+    var maxHeaderCount = 100
+    /// After SIGTERM: how long in-flight exchanges may take before open streams are ended and the
+    /// listener closes (it closes earlier when nothing is in flight).
+    var shutdownGraceSeconds: Double = 30
+    /// Total duration of one relayed stream, against upstreams that trickle forever.
+    var streamMaxSeconds: Double = 3600
 }
 
 /// A key a client must present, resolved from the environment at load time.

@@ -18,6 +18,12 @@ struct CompletionsHandler: Sendable {
     func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
         let connection = context.connection
         let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+        guard let slot = runtime.traffic.admit() else {
+            logger.with(requestID: requestID).warning(
+                "refused: \(runtime.traffic.limits.maxInflightRequests) requests in flight (max_inflight_requests)")
+            return GatewayError.overloaded.response(requestID: requestID)
+        }
+        defer { withExtendedLifetime(slot) {} }
         let authorization = request.headers[.authorization]
         var clientID = "anonymous"
         if !runtime.clientKeys.isEmpty {
@@ -73,6 +79,8 @@ struct CompletionsHandler: Sendable {
             clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
             packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers))
         let run = runtime.chain.start(exchange)
+        let ticket = ExchangeTicket(run: run, slot: slot, stopping: runtime.stopping)
+        defer { withExtendedLifetime(ticket) {} }
 
         let requestResult = await run.request(PhaseBody(bytes: bytes, segmentPhase: .request(api), document: document))
         switch requestResult.decision {
@@ -101,7 +109,7 @@ struct CompletionsHandler: Sendable {
             let answerDocument = (try? JSONDocument(parsing: upstreamBytes)) ?? document
             let answer = echo.answer(
                 api: api, document: answerDocument, model: target.model, stream: stream, requestID: requestID)
-            if stream { return streamResponse(.local(answer), run: run, target: target) }
+            if stream { return streamResponse(.local(answer), ticket: ticket, target: target) }
             return await finishJSON(answer, status: 200, contentType: "application/json", run: run, target: target)
         }
 
@@ -127,9 +135,12 @@ struct CompletionsHandler: Sendable {
 
         let upstream: UpstreamResponse
         do {
-            upstream = try await runtime.upstream.send(upstreamRequest) { cancel in connection?.onClientGone(cancel) }
+            upstream = try await runtime.upstream.send(upstreamRequest) { cancel in
+                connection?.onClientGone(cancel)
+                ticket.stopWith(cancel)
+            }
         } catch {
-            let (gatewayError, reason) = Self.map(error, target: target.id)
+            let (gatewayError, reason) = map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
             logger.with(requestID: requestID).warning("upstream \(target.id) failed: \(gatewayError.message)")
             return respond(gatewayError, exchange: exchange)
@@ -137,14 +148,14 @@ struct CompletionsHandler: Sendable {
 
         let contentType = upstream.header("content-type") ?? "application/json"
         if (200..<300).contains(upstream.status) && stream && contentType.lowercased().hasPrefix("text/event-stream") {
-            if runtime.chain.needsFullStream { return await bufferedStream(upstream, run: run, target: target) }
-            return streamResponse(.upstream(upstream.body), run: run, target: target)
+            if runtime.chain.needsFullStream { return await bufferedStream(upstream, ticket: ticket, target: target) }
+            return streamResponse(.upstream(upstream.body), ticket: ticket, target: target)
         }
         let body: [UInt8]
         do {
             body = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
         } catch {
-            let (gatewayError, reason) = Self.map(error, target: target.id)
+            let (gatewayError, reason) = map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
             return respond(gatewayError, exchange: exchange)
         }
@@ -221,12 +232,13 @@ struct CompletionsHandler: Sendable {
 
     /// A policy declared PAB_CAP_NEEDS_FULL_STREAM: the whole stream is read first, passes on_response as
     /// one SSE text (a deny can still use a real status), then goes out through the per-event hooks.
-    private func bufferedStream(_ upstream: UpstreamResponse, run: ChainRun, target: Target) async -> Response {
+    private func bufferedStream(_ upstream: UpstreamResponse, ticket: ExchangeTicket, target: Target) async -> Response {
+        let run = ticket.run
         let all: [UInt8]
         do {
             all = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
         } catch {
-            let (gatewayError, reason) = Self.map(error, target: target.id)
+            let (gatewayError, reason) = map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
             return respond(gatewayError, exchange: run.exchange)
         }
@@ -235,7 +247,7 @@ struct CompletionsHandler: Sendable {
         switch result.decision {
         case .proceed:
             let bytes = result.changed ? (result.body?.bytes ?? all) : all
-            return streamResponse(.local(bytes), run: run, target: target)
+            return streamResponse(.local(bytes), ticket: ticket, target: target)
         case .deny(let policy, let payload):
             await run.end(PAB_END_DENIED, status: payload.status)
             return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: run.exchange)
@@ -245,17 +257,22 @@ struct CompletionsHandler: Sendable {
         }
     }
 
-    private func streamResponse(_ source: StreamSource, run: ChainRun, target: Target) -> Response {
+    /// The streamed answer. Its body closure holds the exchange's ticket: when the server drops the body
+    /// without running it (the client left first), the ticket still ends the exchange.
+    private func streamResponse(_ source: StreamSource, ticket: ExchangeTicket, target: Target) -> Response {
+        let run = ticket.run
         var headers = responseHeaders(exchange: run.exchange, target: target)
         headers[.contentType] = "text/event-stream; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         headers[HTTPField.Name("x-accel-buffering")!] = "no"
-        let relay = StreamRelay(run: run, api: api, targetID: target.id)
+        let relay = StreamRelay(
+            run: run, api: api, targetID: target.id, stopping: runtime.stopping,
+            maxSeconds: runtime.config.gateway.limits.streamMaxSeconds)
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 let ending = await relay.relay(source, to: &writer)
-                await run.end(ending.reason, status: ending.status)
+                await ticket.run.end(ending.reason, status: ending.status)
                 try? await writer.finish(nil)
             })
     }
@@ -280,6 +297,11 @@ struct CompletionsHandler: Sendable {
     }
 
     // MARK: - helpers
+
+    func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
+        if case .cancelled = error, runtime.stopping.isStopping { return (.shuttingDown, PAB_END_HOST_SHUTDOWN) }
+        return Self.map(error, target: target)
+    }
 
     static func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
         switch error {

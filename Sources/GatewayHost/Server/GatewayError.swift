@@ -118,6 +118,16 @@ struct GatewayError: Error, Sendable, Equatable {
             type: "upstream_error", code: "upstream_auth_failed")
     }
 
+    /// More connections or requests than the configured limits: try again shortly.
+    static let overloaded = GatewayError(
+        status: 503, message: "The gateway is handling as many requests as it is configured to; retry shortly.",
+        type: "server_error", code: "overloaded", headers: [("retry-after", "1")])
+
+    /// The gateway is stopping and the shutdown grace has passed.
+    static let shuttingDown = GatewayError(
+        status: 503, message: "The gateway is shutting down; retry the request.", type: "server_error",
+        code: "gateway_shutting_down", headers: [("retry-after", "1")])
+
     static func streamCut(_ target: String) -> GatewayError {
         GatewayError(
             status: 502, message: "Upstream target '\(target)' ended the stream before it was complete.",

@@ -12,6 +12,10 @@ final class GatewayRuntime: Sendable {
     let clientKeys: ClientKeyring
     /// Requests refused for a missing or unknown client key since start (logged with each refusal).
     let authFailures = Atomic<Int>(0)
+    /// Open connections and exchanges in flight, against the configured limits.
+    let traffic: TrafficGauge
+    /// Fired when the shutdown grace has passed: the exchanges still running are ended.
+    let stopping = StopSwitch()
 
     struct StartError: Error, CustomStringConvertible {
         let description: String
@@ -52,6 +56,7 @@ final class GatewayRuntime: Sendable {
         self.pool = TargetPool(strategy: config.providers.strategy, targets: targets)
         self.upstream = UpstreamClient(threads: max(1, config.gateway.upstreamThreads))
         self.clientKeys = ClientKeyring(keys: config.gateway.clientKeys)
+        self.traffic = TrafficGauge(limits: config.gateway.limits)
     }
 
     func shutdown() {

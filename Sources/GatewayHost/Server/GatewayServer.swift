@@ -2,7 +2,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// The HTTP server: routes, OpenAI-style errors for everything that is not a route, and readiness.
 ///
@@ -46,15 +48,21 @@ struct GatewayServer: Sendable {
         let gateway = runtime.config.gateway
         let ready = self.ready
         let logger = self.logger
+        let traffic = runtime.traffic
         let app = Application(
             router: makeRouter(),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [ClientCloseDetector()],
+                    additionalChannelHandlers: [
+                        ConnectionGuard.installer(gauge: traffic, maxBodyBytes: gateway.maxBodyBytes),
+                        ClientCloseDetector(),
+                    ],
                     idleTimeout: .seconds(75),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: gateway.maxHeaderBytes, maxHeaderListSize: gateway.maxHeaderBytes * 4,
-                        maxHeaderFieldCount: 200))),
+                        // The guard counts header lines (431 naming max_header_count); the parser's own cap
+                        // only backs it up, memory being bounded by the header bytes anyway.
+                        maxHeaderFieldCount: max(10_000, gateway.limits.maxHeaderCount + 1)))),
             configuration: .init(address: .hostname(gateway.listenHost, port: gateway.listenPort), serverName: nil),
             onServerRunning: { channel in
                 ready.flag.store(true, ordering: .relaxed)
@@ -66,7 +74,49 @@ struct GatewayServer: Sendable {
             ready.flag.store(false, ordering: .relaxed)
             runtime.shutdown()
         }
-        try await app.runService()
+        // SIGTERM and SIGINT drain first (see `drain`); only then does the server stop accepting.
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    await drain()
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await tasks.next()  // the server stopped
+            tasks.cancelAll()
+        }
+    }
+
+    /// The shutdown grace: `/readyz` answers 503 at once while the listener keeps accepting (a load
+    /// balancer notices the 503 and moves traffic, instead of meeting refused connections), until nothing
+    /// is in flight or `shutdown_grace_seconds` passed. Exchanges still running then are stopped: streams
+    /// end with the SSE error event, and every policy gets `exchange_end` with `PAB_END_HOST_SHUTDOWN`.
+    func drain() async {
+        ready.flag.store(false, ordering: .relaxed)
+        let traffic = runtime.traffic
+        let grace = runtime.config.gateway.limits.shutdownGraceSeconds
+        logger.notice(
+            "stopping: /readyz answers 503; waiting up to \(grace) s for \(traffic.inflight.load(ordering: .relaxed)) exchanges in flight")
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(grace * 1000)))
+        while traffic.inflight.load(ordering: .relaxed) > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = traffic.inflight.load(ordering: .relaxed)
+        if left > 0 {
+            logger.warning("shutdown grace passed: stopping \(left) exchanges still in flight")
+            runtime.stopping.fire()
+            // Their ends (error events, exchange_end hooks) take a moment; the server waits for them too.
+            let stopDeadline = clock.now.advanced(by: .seconds(5))
+            while traffic.inflight.load(ordering: .relaxed) > 0 && clock.now < stopDeadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        logger.notice("stopping: closing the listener")
     }
 
     static func json(_ status: Int, _ body: String) -> Response {

@@ -1,5 +1,6 @@
 import Hummingbird
 import PolicyABI
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -23,6 +24,10 @@ struct StreamRelay: Sendable {
     let run: ChainRun
     let api: WireAPI
     let targetID: String
+    /// Fired at shutdown: the upstream transfer is cancelled and the stream ends with an error event.
+    let stopping: StopSwitch
+    /// `gateway.stream_max_seconds`: the longest a stream may last, however steadily it trickles.
+    let maxSeconds: Double
 
     /// How the relay ended, for exchange_end and the status recorded in the audit trail.
     struct Ending: Sendable {
@@ -123,6 +128,14 @@ struct StreamRelay: Sendable {
                 ending = await fail(.streamCut(targetID), reason: PAB_END_UPSTREAM_ERROR, &writer)
             }
         case .upstream(let body):
+            // The total duration cap: past it the transfer is cancelled and the cancel reads as "too long".
+            let overran = Atomic<Bool>(false)
+            let cap = Task {
+                try await Task.sleep(for: .seconds(maxSeconds))
+                overran.store(true, ordering: .relaxed)
+                body.cancel()
+            }
+            defer { cap.cancel() }
             var iterator = body.makeAsyncIterator()
             reading: while ending == nil {
                 do throws(UpstreamError) {
@@ -141,6 +154,12 @@ struct StreamRelay: Sendable {
                     switch error {
                     case .timedOut(let detail):
                         ending = await fail(.upstreamTimeout(targetID, detail), reason: PAB_END_TIMEOUT, &writer)
+                    case .cancelled where overran.load(ordering: .relaxed):
+                        ending = await fail(
+                            .upstreamTimeout(targetID, "the stream lasted longer than \(maxSeconds) s (stream_max_seconds)"),
+                            reason: PAB_END_TIMEOUT, &writer)
+                    case .cancelled where stopping.isStopping:
+                        ending = await fail(.shuttingDown, reason: PAB_END_HOST_SHUTDOWN, &writer)
                     case .cancelled:
                         ending = Ending(reason: PAB_END_CLIENT_DISCONNECT, status: 499)
                     default:
