@@ -24,4 +24,23 @@ import Testing
         }
         #expect(exchange.tag("header-probe.x-visible") == "found")
     }
+
+    @Test func pluginsReadTheUpstreamsResponseHeadersButNotItsCookies() async throws {
+        let probe = try await PluginBuilder.fixture("header_probe")
+        let chain = try ChainHarness.load([.init(name: "header-probe", file: probe)])
+        let exchange = ChainHarness.exchange()
+        exchange.state.withLock {
+            $0.upstreamResponseHeaders = [("X-RateLimit-Remaining-Requests", "41"), ("set-cookie", "s=1")]
+        }
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("hi"))
+        let answer = PhaseBody(
+            bytes: Array(#"{"choices":[{"message":{"role":"assistant","content":"hi"}}]}"#.utf8),
+            segmentPhase: .response(.chatCompletions))
+        #expect(await run.response(answer, status: 200, contentType: "application/json").decision == .proceed)
+        await run.end(PAB_END_COMPLETED, status: 200)
+        #expect(exchange.tag("header-probe.response.x-ratelimit-remaining-requests") == "41")
+        #expect(exchange.tag("header-probe.response.set-cookie") == "absent")
+        #expect(exchange.tag("header-probe.response.x-absent") == "absent")
+    }
 }

@@ -52,9 +52,7 @@ extension ChainRun {
         if let replacement = call.replacementBody {
             newBytes = replacement
         } else if !call.segmentEdits.isEmpty {
-            let segments = body.segments
-            let edits = call.segmentEdits.map { (range: segments[$0.key].valueRange, newText: $0.value) }
-            newBytes = splice(source: body.bytes, replacements: edits)
+            newBytes = spliceSegmentEdits(call.segmentEdits, segments: call.segments, into: body.bytes)
         } else {
             return .error("MUTATE verdict without a change (call replace_body or replace_segment_text first)")
         }

@@ -44,6 +44,8 @@ final class Exchange: Sendable {
         var responseHeaders: [(name: String, value: String)] = []
         /// Headers plugins set on the upstream request.
         var upstreamHeaders: [(name: String, value: String)] = []
+        /// The upstream's response headers, once it answered (readable by plugins; not all are relayed).
+        var upstreamResponseHeaders: [(name: String, value: String)] = []
     }
 
     let state: Mutex<State>

@@ -22,6 +22,7 @@ final class PhaseBody: @unchecked Sendable {
     let segmentPhase: SegmentPhase?
     private var parsed: JSONDocument??
     private var cachedSegments: [TextSegment]?
+    private var cachedV1_0Segments: [TextSegment]?
 
     init(bytes: [UInt8], segmentPhase: SegmentPhase?, document: JSONDocument? = nil) {
         self.bytes = bytes
@@ -41,6 +42,16 @@ final class PhaseBody: @unchecked Sendable {
         var result: [TextSegment] = []
         if let segmentPhase, let document { result = GatewayHost.segments(of: document, phase: segmentPhase) }
         cachedSegments = result
+        return result
+    }
+
+    /// The segments of the v1.0 kinds only: what a plugin without PAB_CAP_EXTENDED_SEGMENTS sees (and
+    /// counts its indices in).
+    var v1_0Segments: [TextSegment] {
+        if let cachedV1_0Segments { return cachedV1_0Segments }
+        let all = segments
+        let result = all.allSatisfy(\.isV1_0Kind) ? all : all.filter(\.isV1_0Kind)
+        cachedV1_0Segments = result
         return result
     }
 }
@@ -94,6 +105,13 @@ final class HookCall: @unchecked Sendable {
         guard let pointer else { return nil }
         let call = Unmanaged<HookCall>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
         return call.expired.load(ordering: .acquiring) ? nil : call
+    }
+
+    /// The segments this policy sees (their indices are what it passes to get_segment and
+    /// replace_segment_text): every kind with PAB_CAP_EXTENDED_SEGMENTS, else the v1.0 kinds.
+    var segments: [TextSegment] {
+        guard let body else { return [] }
+        return policy.seesExtendedSegments ? body.segments : body.v1_0Segments
     }
 
     /// Whether this policy may change the body of the current phase.

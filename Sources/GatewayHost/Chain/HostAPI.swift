@@ -35,7 +35,7 @@ enum HostAPI {
         t.deny = { c, status, code, message in HostAPI.deny(c, status, code, message) }
         t.replace_body = { c, body in HostAPI.replaceBody(c, body) }
         t.set_error = { c, message in HookCall.from(c)?.errorMessage = HostAPI.string(message) }
-        t.segment_count = { c in UInt32(HookCall.from(c)?.body?.segments.count ?? 0) }
+        t.segment_count = { c in UInt32(HookCall.from(c)?.segments.count ?? 0) }
         t.get_segment = { c, index, out in HostAPI.getSegment(c, index, out) }
         t.replace_segment_text = { c, index, text in HostAPI.replaceSegmentText(c, index, text) }
         t.insert_delta = { c, item, part, text in HostAPI.insertDelta(c, item, part, text) }
@@ -97,7 +97,11 @@ enum HostAPI {
                 call.exchange.state.withLock { s in s.upstreamHeaders.last { $0.name == wanted }?.value }
                 ?? call.exchange.requestHeader(wanted)
         case PAB_HEADERS_RESPONSE:
-            value = call.exchange.state.withLock { s in s.responseHeaders.last { $0.name == wanted }?.value }
+            if wanted == "set-cookie" { return PAB_ERR_NOT_FOUND }
+            value = call.exchange.state.withLock { s in
+                s.responseHeaders.last { $0.name == wanted }?.value
+                    ?? s.upstreamResponseHeaders.first { $0.name.equalsIgnoringASCIICase(wanted) }?.value
+            }
         default: return PAB_ERR_INVALID
         }
         guard let value else { return PAB_ERR_NOT_FOUND }
@@ -225,7 +229,8 @@ enum HostAPI {
         -> pab_rc
     {
         guard let call = HookCall.from(c), let out else { return PAB_ERR_INVALID }
-        guard let segments = call.body?.segments, Int(index) < segments.count else { return PAB_ERR_NOT_FOUND }
+        let segments = call.segments
+        guard Int(index) < segments.count else { return PAB_ERR_NOT_FOUND }
         let segment = segments[Int(index)]
         let text = call.segmentEdits[Int(index)] ?? segment.text
         var filled = pab_segment()
@@ -256,7 +261,7 @@ enum HostAPI {
             return PAB_ERR_INVALID
         }
         guard call.replacementBody == nil, isValidUTF8(text) else { return PAB_ERR_INVALID }
-        guard let count = call.body?.segments.count, Int(index) < count else { return PAB_ERR_NOT_FOUND }
+        guard Int(index) < call.segments.count else { return PAB_ERR_NOT_FOUND }
         call.segmentEdits[Int(index)] = string(text)
         return PAB_OK
     }

@@ -54,6 +54,8 @@ final class PolicyInstance: @unchecked Sendable {
     let host: PolicyHostHandle
     let instance: OpaquePointer?
     private let serializes: Bool
+    /// The plugin set PAB_CAP_EXTENDED_SEGMENTS: it sees the v1.1 segment kinds.
+    let seesExtendedSegments: Bool
     private let serialLock = Mutex<Void>(())
     /// Counted plugin failures (error verdicts, timeouts, bad payloads) and fail-open passes.
     let errorCount = Atomic<UInt64>(0)
@@ -72,6 +74,7 @@ final class PolicyInstance: @unchecked Sendable {
         self.timeoutNanos = UInt64(max(timeoutMs, 1)) * 1_000_000
         self.host = PolicyHostHandle(policy: name, logger: logger)
         self.serializes = library.capabilities & UInt64(PAB_CAP_SERIALIZE_CALLS) != 0
+        self.seesExtendedSegments = library.capabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0
 
         let hostHandle = host
         var created: OpaquePointer?

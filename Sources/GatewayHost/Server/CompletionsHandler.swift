@@ -146,6 +146,7 @@ struct CompletionsHandler: Sendable {
             return respond(gatewayError, exchange: exchange)
         }
 
+        exchange.state.withLock { $0.upstreamResponseHeaders = upstream.headers }
         let contentType = upstream.header("content-type") ?? "application/json"
         if (200..<300).contains(upstream.status) && stream && contentType.lowercased().hasPrefix("text/event-stream") {
             if runtime.chain.needsFullStream { return await bufferedStream(upstream, ticket: ticket, target: target) }

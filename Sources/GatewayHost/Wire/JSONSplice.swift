@@ -30,3 +30,24 @@ func splice(source: [UInt8], replacements: [(range: Range<Int>, newText: String)
     output.append(contentsOf: source[copied...])
     return output
 }
+
+/// Applies a plugin's segment edits (`index` into `segments` → new text) to `source`. Values inside
+/// tool-call arguments are first spliced into the arguments' own JSON text (each written as a JSON
+/// string, so the arguments stay valid JSON), which then replaces the arguments string as one edit.
+func spliceSegmentEdits(_ edits: [Int: String], segments: [TextSegment], into source: [UInt8]) -> [UInt8] {
+    var direct: [(range: Range<Int>, newText: String)] = []
+    var nested: [Range<Int>: (container: String, edits: [(range: Range<Int>, newText: String)])] = [:]
+    for (index, newText) in edits {
+        let segment = segments[index]
+        if let inner = segment.inner {
+            nested[segment.valueRange, default: (inner.container, [])].edits.append((inner.range, newText))
+        } else {
+            direct.append((segment.valueRange, newText))
+        }
+    }
+    for (outer, group) in nested {
+        let arguments = splice(source: Array(group.container.utf8), replacements: group.edits)
+        direct.append((outer, String(decoding: arguments, as: UTF8.self)))
+    }
+    return splice(source: source, replacements: direct)
+}

@@ -41,7 +41,7 @@ func segments(ofEventData data: [UInt8], api: WireAPI) -> [TextSegment] {
 }
 
 /// Walks the known shapes and accumulates segments.
-private struct SegmentCollector {
+struct SegmentCollector {
     // Content part types that carry text, per shape (static so no array is built per call).
     static let chatRequestParts = ["text", "input_text"]
     static let responsesInputParts = ["input_text", "output_text", "text"]
@@ -54,11 +54,14 @@ private struct SegmentCollector {
     mutating func chatRequest(_ root: JSONValue) {
         guard let messages = root["messages"] else { return }
         for (position, message) in messages.items.enumerated() {
-            guard message.kind == .object, let item = UInt32(exactly: position), let content = message["content"]
-            else { continue }
-            let role = message["role"]?.string ?? ""
-            addContent(content, kind: PAB_SEGMENT_MESSAGE, role: role, item: item, partTypes: Self.chatRequestParts)
+            guard message.kind == .object, let item = UInt32(exactly: position) else { continue }
+            if let content = message["content"] {
+                let role = message["role"]?.string ?? ""
+                addContent(content, kind: PAB_SEGMENT_MESSAGE, role: role, item: item, partTypes: Self.chatRequestParts)
+            }
+            chatToolCalls(message, item: item, fragments: false)
         }
+        toolDescriptions(root)
     }
 
     mutating func responsesRequest(_ root: JSONValue) {
@@ -73,7 +76,9 @@ private struct SegmentCollector {
         for (position, entry) in input.items.enumerated() {
             guard entry.kind == .object, let item = UInt32(exactly: position) else { continue }
             let type = entry["type"]
-            if let type, type.stringEquals("function_call_output") {
+            if let type, type.stringEquals("function_call") {
+                functionCallArguments(entry, item: item)
+            } else if let type, type.stringEquals("function_call_output") {
                 if let output = entry["output"] {
                     addContent(
                         output, kind: PAB_SEGMENT_INPUT, role: "tool", item: item, partTypes: Self.toolOutputParts)
@@ -85,28 +90,32 @@ private struct SegmentCollector {
                     partTypes: Self.responsesInputParts)
             }
         }
+        toolDescriptions(root)
     }
 
     /// Chat answers: `choices[i].message` (non-streamed) or `choices[i].delta` (stream chunk).
     mutating func chatChoices(_ root: JSONValue, field: String, kind: UInt32) {
         guard let choices = root["choices"] else { return }
         for (position, choice) in choices.items.enumerated() {
-            guard let message = choice[field], message.kind == .object, let content = message["content"],
+            guard let message = choice[field], message.kind == .object,
                 let item = choice["index"]?.int.flatMap(UInt32.init(exactly:)) ?? UInt32(exactly: position)
             else { continue }
-            let role = message["role"]?.string ?? "assistant"
-            addContent(content, kind: kind, role: role, item: item, partTypes: Self.chatAnswerParts)
+            if let content = message["content"] {
+                let role = message["role"]?.string ?? "assistant"
+                addContent(content, kind: kind, role: role, item: item, partTypes: Self.chatAnswerParts)
+            }
+            if let refusal = message["refusal"] {
+                add(refusal, kind: PAB_SEGMENT_REFUSAL, role: "assistant", item: item, part: 0)
+            }
+            chatToolCalls(message, item: item, fragments: kind == PAB_SEGMENT_DELTA)
         }
     }
 
     mutating func responsesResponse(_ root: JSONValue) {
         guard let output = root["output"] else { return }
         for (position, entry) in output.items.enumerated() {
-            guard entry.kind == .object, let item = UInt32(exactly: position), let content = entry["content"],
-                content.kind == .array
-            else { continue }
-            let role = entry["role"]?.string ?? "assistant"
-            addContent(content, kind: PAB_SEGMENT_OUTPUT, role: role, item: item, partTypes: Self.responsesOutputParts)
+            guard entry.kind == .object, let item = UInt32(exactly: position) else { continue }
+            outputItem(entry, item: item)
         }
     }
 
@@ -126,18 +135,17 @@ private struct SegmentCollector {
             partObject.kind == .object, let text = partObject["text"]
         {
             add(text, kind: PAB_SEGMENT_OUTPUT, role: "assistant", item: item, part: part)
-        } else if type.stringEquals("response.output_item.done"), let entry = root["item"], entry.kind == .object,
-            let content = entry["content"], content.kind == .array
-        {
-            let role = entry["role"]?.string ?? "assistant"
-            addContent(content, kind: PAB_SEGMENT_OUTPUT, role: role, item: item, partTypes: Self.responsesOutputParts)
+        } else if type.stringEquals("response.output_item.done"), let entry = root["item"], entry.kind == .object {
+            outputItem(entry, item: item)
         } else if type.stringEquals("response.completed"), let response = root["response"], response.kind == .object {
             responsesResponse(response)
+        } else {
+            responsesToolAndRefusalEvent(root, type: type, item: item, part: part)
         }
     }
 
     /// `content` as a plain string (part 0) or an array of typed parts whose `text` is a string.
-    private mutating func addContent(
+    mutating func addContent(
         _ content: JSONValue, kind: UInt32, role: String, item: UInt32, partTypes: [String]
     ) {
         if content.kind == .string {
@@ -152,10 +160,28 @@ private struct SegmentCollector {
         }
     }
 
-    private mutating func add(_ value: JSONValue, kind: UInt32, role: String, item: UInt32, part: UInt32) {
+    mutating func add(_ value: JSONValue, kind: UInt32, role: String, item: UInt32, part: UInt32) {
         guard let text = value.string else { return }
         segments.append(
             TextSegment(
                 kind: kind, role: role, text: text, itemIndex: item, partIndex: part, valueRange: value.byteRange))
+    }
+
+    /// A Responses output item: a message's text parts (OUTPUT) and refusal parts (REFUSAL), or a
+    /// function call's arguments.
+    mutating func outputItem(_ entry: JSONValue, item: UInt32) {
+        if entry["type"]?.stringEquals("function_call") == true {
+            functionCallArguments(entry, item: item)
+            return
+        }
+        guard let content = entry["content"], content.kind == .array else { return }
+        let role = entry["role"]?.string ?? "assistant"
+        addContent(content, kind: PAB_SEGMENT_OUTPUT, role: role, item: item, partTypes: Self.responsesOutputParts)
+        for (position, part) in content.items.enumerated() {
+            guard part.kind == .object, part["type"]?.stringEquals("refusal") == true, let refusal = part["refusal"],
+                let partIndex = UInt32(exactly: position)
+            else { continue }
+            add(refusal, kind: PAB_SEGMENT_REFUSAL, role: role, item: item, part: partIndex)
+        }
     }
 }

@@ -39,7 +39,21 @@ struct TextSegment: Sendable, Equatable {
     /// Index of the content part within that item; 0 for a plain string.
     var partIndex: UInt32
     /// Byte range of the JSON string literal in the source, INCLUDING its quotes: what `splice` replaces.
+    /// For a value inside tool-call arguments: the arguments string's literal.
     var valueRange: Range<Int>
+    /// For a value inside tool-call arguments: where it sits in the arguments' own JSON text.
+    var inner: InnerValue? = nil
+
+    /// A value within a JSON text that is itself carried in a JSON string (tool-call arguments).
+    struct InnerValue: Sendable, Equatable {
+        /// Byte range of the value's literal (a string with its quotes, or a number) in `container`.
+        var range: Range<Int>
+        /// The decoded text of the enclosing string: the arguments JSON.
+        var container: String
+    }
+
+    /// Kinds a plugin sees without PAB_CAP_EXTENDED_SEGMENTS.
+    var isV1_0Kind: Bool { kind <= PAB_SEGMENT_DELTA }
 
     /// Item index given to the Responses `instructions` segment (which belongs to no input item). It is
     /// always the first segment of a request and has role "system".

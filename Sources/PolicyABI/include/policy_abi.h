@@ -36,6 +36,11 @@
  * ownership, permissions and an optional sha256 pin before it opens a file, but cannot sandbox code.
  * ---------------------------------------------------------------------------------------------------
  *
+ * Changes by minor (each only appends; a plugin built against an older minor behaves as before):
+ *   1.1  segment kinds PAB_SEGMENT_TOOL_ARGUMENTS, _REFUSAL, _TOOL_DESCRIPTION behind the opt-in capability
+ *        PAB_CAP_EXTENDED_SEGMENTS; documented: the composition rule of insert_delta, the credential
+ *        headers get_header never shows, which response headers get_header reads and set_header may set.
+ *
  * Compatibility: this file is append-only within major version 1. Fields and host functions are never
  * reordered, removed, renamed or reused. The sha256 of this file is recorded next to its version in
  * Sources/PolicyABI/ABI_VERSIONS; a test fails if the file changes without a version bump.
@@ -59,7 +64,7 @@ extern "C" {
 #define PAB_ABI_MAJOR 1u
 /* The minor this header describes. A plugin declares the minor it was compiled against (the
  * descriptor's abi_minor); a host refuses a plugin whose abi_minor is newer than its own. */
-#define PAB_ABI_MINOR 0u
+#define PAB_ABI_MINOR 1u
 #define PAB_ENTRY_SYMBOL "pab_plugin_entry_v1"
 
 #if defined(_WIN32)
@@ -137,6 +142,13 @@ typedef uint32_t pab_log_level;
  * the policy's throughput at one hook at a time; prefer a reentrant instance. */
 #define PAB_CAP_SERIALIZE_CALLS (1ull << 3)
 #define PAB_CAP_ALL_V1_0 (PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PAB_CAP_NEEDS_FULL_STREAM | PAB_CAP_SERIALIZE_CALLS)
+/* v1.1. The plugin knows the segment kinds added in v1.1 (PAB_SEGMENT_TOOL_ARGUMENTS, _REFUSAL,
+ * _TOOL_DESCRIPTION) and wants them: segment_count / get_segment then include them, in document order
+ * with the others. Without this bit a plugin sees exactly the v1.0 kinds (indices count those only), so a
+ * plugin that switches on the kind never meets a value it does not know. A redactor or an injection
+ * detector should set it: tool-call arguments, refusals and tool descriptions are text a model reads. */
+#define PAB_CAP_EXTENDED_SEGMENTS (1ull << 4)
+#define PAB_CAP_ALL_V1_1 (PAB_CAP_ALL_V1_0 | PAB_CAP_EXTENDED_SEGMENTS)
 
 /* Opaque handles. */
 /* Plugin-owned: one per configured chain entry, from create until destroy. */
@@ -201,6 +213,25 @@ typedef uint32_t pab_segment_kind;
 /* Generated text in one streamed event: choices[i].delta.content, or a Responses
  * response.output_text.delta's delta. */
 #define PAB_SEGMENT_DELTA 4u
+/* v1.1, only with PAB_CAP_EXTENDED_SEGMENTS. Tool results need no kind of their own: a chat message with
+ * role "tool" is a PAB_SEGMENT_MESSAGE, a Responses function_call_output an PAB_SEGMENT_INPUT (role "tool"). */
+/* A value inside the arguments of a tool call: the host parses the arguments JSON and gives each string
+ * value (and each number, as its literal text) as one segment, role "assistant", item_index the message /
+ * choice / input or output item, part_index the tool call's position. Replacing it writes the new text
+ * back as a JSON string inside the arguments, so the arguments stay valid JSON whatever the plugin writes
+ * (a number replaced by text becomes a string). Found in chat messages[i].tool_calls[j] (requests),
+ * choices[i].message.tool_calls[j] (answers) and Responses function_call items (input and output). Arguments
+ * that are not valid JSON, and the argument fragments of streamed deltas (chat delta.tool_calls[j], a
+ * Responses response.function_call_arguments.delta), are one segment with the raw text. */
+#define PAB_SEGMENT_TOOL_ARGUMENTS 5u
+/* A refusal the model wrote: choices[i].message.refusal, a streamed delta.refusal, a Responses "refusal"
+ * content part or response.refusal.delta / .done event. */
+#define PAB_SEGMENT_REFUSAL 6u
+/* Text of a tool definition in a request, which the model reads as instructions: tools[i].function.
+ * description (chat) or tools[i].description (Responses) with part_index 0, and every "description"
+ * inside the tool's parameters schema with part_index 1, 2, ... in document order. item_index is i; role
+ * "system". */
+#define PAB_SEGMENT_TOOL_DESCRIPTION 7u
 
 /* One piece of text the host found in the JSON, already unescaped (UTF-8).
  * OWNERSHIP: host. LIFETIME: the views are valid until the hook returns, or until the same segment is
@@ -231,12 +262,19 @@ typedef struct pab_host_api {
     uint32_t (*log_enabled)(pab_log_level level);
 
     /* Look up header `name` (case-insensitive) in `set`. On success *out_value views the value until
-     * the hook returns or the header is changed. Returns PAB_OK or PAB_ERR_NOT_FOUND. */
+     * the hook returns or the header is changed. Returns PAB_OK or PAB_ERR_NOT_FOUND.
+     * PAB_HEADERS_REQUEST: the client's headers (and those policies set for the upstream). Credentials
+     * always read as not found: Authorization, Api-Key, X-Api-Key, Cookie, Proxy-Authorization.
+     * PAB_HEADERS_RESPONSE: a header a policy set for the client, else (once the upstream answered) the
+     * upstream's response header of that name (for instance its x-ratelimit-* headers); Set-Cookie reads
+     * as not found. Upstream headers are readable, not all are relayed to the client. */
     pab_rc (*get_header)(pab_call *c, pab_header_set set, pab_view name, pab_view *out_value);
     /* Set (replace) a header. PAB_HEADERS_REQUEST: only in on_request, changes what goes upstream
      * (authorization, host and hop-by-hop headers are refused with PAB_ERR_INVALID).
-     * PAB_HEADERS_RESPONSE: in on_request / on_response / the first on_stream_chunk, before the
-     * client's headers are sent. Name and value are copied. */
+     * PAB_HEADERS_RESPONSE: in exchange_begin, on_request and on_response: before the client's headers
+     * are sent. Not in on_stream_chunk (PAB_ERR_INVALID): a stream's headers go to the client before its
+     * first event reaches any policy; set them in on_request. Content-Type, Content-Length,
+     * Transfer-Encoding and Connection are the server's (PAB_ERR_INVALID). Name and value are copied. */
     pab_rc (*set_header)(pab_call *c, pab_header_set set, pab_view name, pab_view value);
 
     /* Read an attribute of the exchange (PAB_ATTR_*). *out_value is valid until the hook returns.
@@ -288,7 +326,12 @@ typedef struct pab_host_api {
      * Use it to release text a plugin held back across events (e.g. a PII match that might continue in
      * the next event): the final events always pass through on_stream_chunk before they are forwarded
      * ("[DONE]" for chat; response.output_text.done and response.completed for Responses), so held text
-     * can be released at the latest there. */
+     * can be released at the latest there.
+     * COMPOSITION (hosts from v1.1 on; a v1.0 host sent inserted text straight to the client): text inserted by the policy at chain
+     * position k is an event that the policies k+1..n see, in order, exactly like an upstream event
+     * (on_stream_chunk with the same index as the event it was inserted before, is_final 0): they may
+     * hold it back, redact it, drop it or deny. So several policies that hold text back never reorder it,
+     * and a later policy never misses text an earlier one released. */
     pab_rc (*insert_delta)(pab_call *c, uint32_t item_index, uint32_t part_index, pab_view text);
 
     /* Metrics. Define counters in create only (returns an id), add from any thread. Exported as
