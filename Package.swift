@@ -33,12 +33,14 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
-        .executableTarget(
-            name: "GatewayHost",
+        // The wire formats: JSON spans, text segments, splicing, request validation, SSE. No I/O.
+        .target(name: "GatewayWire", dependencies: ["PolicyABI"]),
+        // The gateway: config, plugins, the chain, routing, providers, the upstream client, the server.
+        .target(
+            name: "GatewayCore",
             dependencies: [
-                "PolicyABI", "CCurl", "CYAML",
+                "PolicyABI", "GatewayWire", "CCurl", "CYAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -46,6 +48,14 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        // The `gatewayhost` command: a thin CLI over GatewayCore.
+        .executableTarget(
+            name: "GatewayHost",
+            dependencies: [
+                "GatewayCore", "GatewayWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // Swift plugin template: depends on the C ABI only, never on the host.
         .target(name: "ExampleSwiftPolicy", dependencies: ["PolicyABI"], path: "Plugins/ExampleSwiftPolicy"),
@@ -60,7 +70,7 @@ let package = Package(
             exclude: ["tests", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
         .testTarget(
             name: "GatewayHostTests",
-            dependencies: ["GatewayHost", "PolicyABI"],
+            dependencies: ["GatewayHost", "GatewayCore", "GatewayWire", "PolicyABI"],
             resources: [.copy("Fixtures")]),
     ]
 )

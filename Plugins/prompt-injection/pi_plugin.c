@@ -3,6 +3,12 @@
  * on_request, before any upstream call: gather the text segments of the roles in scan_roles, score them
  * as one conversation, and block (DENY 409 input_blocked) or flag (ALLOW with tags) at or above the
  * threshold. The instance is read-only after create, so hooks run concurrently without locks.
+ *
+ * Segments read: MESSAGE and INPUT (tool results among them, role "tool") and, with PolicyABI v1.1
+ * (PAB_CAP_EXTENDED_SEGMENTS), TOOL_ARGUMENTS (by their role, "assistant") and TOOL_DESCRIPTION. A tool
+ * description is text the model reads as instructions but that comes from whoever wrote the tool, so it
+ * is scanned as third-party content (like a tool result, under the "tool" entry of scan_roles), never as
+ * the user's own words.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +19,17 @@
 #include "policy_abi.h"
 
 #define PLUGIN_NAME "prompt-injection"
-#define PLUGIN_VERSION "1.0.0"
+#define PLUGIN_VERSION "1.1.0"
+
+/* The segment kinds of v1.1. Built against a v1.0 header the plugin does not ask for them (no capability,
+ * abi_minor 0) and never gets them; the constants exist only so that the same code compiles. */
+#ifdef PAB_CAP_EXTENDED_SEGMENTS
+#define PI_CAP_EXTENDED_SEGMENTS PAB_CAP_EXTENDED_SEGMENTS
+#else
+#define PI_CAP_EXTENDED_SEGMENTS 0u
+#define PAB_SEGMENT_TOOL_ARGUMENTS 5u
+#define PAB_SEGMENT_TOOL_DESCRIPTION 7u
+#endif
 
 struct pab_instance {
     const pab_host_api *host;
@@ -90,6 +106,40 @@ static pab_verdict fail_call(pab_instance *in, pab_call *c, const char *why) {
     return PAB_VERDICT_ERROR;
 }
 
+/* The conversation: message texts (and the tool-call arguments inside those messages) in document order,
+ * one turn per message; then the tool descriptions, one turn per tool, after every message: the model reads
+ * them with the latest turn, so their signals are never discounted as old. Returns how many were written. */
+static size_t gather(const pab_instance *in, pab_call *c, uint32_t n, pi_message *msgs) {
+    const pab_host_api *h = in->host;
+    size_t m = 0;
+    uint32_t next_turn = 0; /* one past the last message's turn */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < n; i++) {
+            pab_segment seg;
+            memset(&seg, 0, sizeof(seg));
+            seg.struct_size = sizeof(seg);
+            if (h->get_segment(c, i, &seg) != PAB_OK || seg.text.len == 0) continue;
+            int description = seg.kind == PAB_SEGMENT_TOOL_DESCRIPTION;
+            if (description != (pass == 1)) continue;
+            uint32_t role, turn = seg.item_index;
+            if (description) {
+                role = PI_ROLE_TOOL;
+                turn = next_turn + seg.item_index < next_turn ? UINT32_MAX : next_turn + seg.item_index;
+            } else if (seg.kind == PAB_SEGMENT_MESSAGE || seg.kind == PAB_SEGMENT_INPUT ||
+                       seg.kind == PAB_SEGMENT_TOOL_ARGUMENTS) {
+                role = pi_role_bit((const char *)seg.role.ptr, seg.role.len);
+                if (turn >= next_turn) next_turn = turn == UINT32_MAX ? UINT32_MAX : turn + 1;
+            } else {
+                continue;
+            }
+            if (!(role & in->cfg.scan_roles)) continue;
+            msgs[m++] = (pi_message){seg.text.ptr, seg.text.len, role == PI_ROLE_TOOL ? PI_SOURCE_TOOL : PI_SOURCE_USER,
+                                     turn};
+        }
+    }
+    return m;
+}
+
 static pab_verdict pi_on_request(pab_instance *in, pab_exchange *ex, pab_call *c, const pab_request *r) {
     (void)ex;
     (void)r;
@@ -101,18 +151,7 @@ static pab_verdict pi_on_request(pab_instance *in, pab_exchange *ex, pab_call *c
         msgs = malloc((size_t)n * sizeof(pi_message));
         if (msgs == NULL) return fail_call(in, c, "out of memory");
     }
-    size_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        pab_segment seg;
-        memset(&seg, 0, sizeof(seg));
-        seg.struct_size = sizeof(seg);
-        if (h->get_segment(c, i, &seg) != PAB_OK) continue;
-        if (seg.kind != PAB_SEGMENT_MESSAGE && seg.kind != PAB_SEGMENT_INPUT) continue;
-        uint32_t role = pi_role_bit((const char *)seg.role.ptr, seg.role.len);
-        if (!(role & in->cfg.scan_roles) || seg.text.len == 0) continue;
-        msgs[m++] = (pi_message){seg.text.ptr, seg.text.len, role == PI_ROLE_TOOL ? PI_SOURCE_TOOL : PI_SOURCE_USER,
-                                 seg.item_index};
-    }
+    size_t m = gather(in, c, n, msgs);
     h->counter_add(in->hi, in->c_scanned, 1);
     pi_result res;
     int rc = pi_scan_messages(in->det, msgs, m, &res);
@@ -178,7 +217,8 @@ static const pab_plugin DESCRIPTOR = {
     .name = PLUGIN_NAME,
     .version = PLUGIN_VERSION,
     .description = "Blocks or flags prompt injection, jailbreaks and system-prompt extraction in requests",
-    .capabilities = 0,
+    /* Reads the v1.1 kinds; never mutates. */
+    .capabilities = PI_CAP_EXTENDED_SEGMENTS,
     .config_schema_json = CONFIG_SCHEMA,
     .create = pi_create,
     .destroy = pi_destroy,

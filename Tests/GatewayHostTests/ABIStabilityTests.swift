@@ -3,7 +3,8 @@ import Foundation
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The header is a promise to plugin authors: it may only change together with a version bump, and the
 /// v1.0 layout is frozen.

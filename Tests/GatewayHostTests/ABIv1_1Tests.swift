@@ -2,7 +2,8 @@ import Foundation
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// PolicyABI v1.1 on a v1.1 host: plugins built against the v1.0 header keep loading and working exactly
 /// as before (they never see a v1.1 segment kind), and a plugin that opts in sees and edits them.
@@ -23,7 +24,8 @@ import Testing
         #expect(chain.policies[0].descriptor.abi_minor == 0, "built against the released v1.0 header")
         let exchange = ChainHarness.exchange()
         let run = chain.start(exchange)
-        let result = await run.request(PhaseBody(bytes: Array(Self.request.utf8), segmentPhase: .request(.chatCompletions)))
+        let result = await run.request(
+            PhaseBody(bytes: Array(Self.request.utf8), segmentPhase: .request(.chatCompletions)))
         #expect(result.decision == .proceed)
         let after = try #require(result.body?.document?.root)
         // The message text (a v1.0 kind) was edited; the tool-call arguments (v1.1) were never shown.
@@ -40,7 +42,8 @@ import Testing
         let chain = try ChainHarness.load([.init(name: "extended-redactor", file: redactor)])
         let exchange = ChainHarness.exchange()
         let run = chain.start(exchange)
-        let result = await run.request(PhaseBody(bytes: Array(Self.request.utf8), segmentPhase: .request(.chatCompletions)))
+        let result = await run.request(
+            PhaseBody(bytes: Array(Self.request.utf8), segmentPhase: .request(.chatCompletions)))
         #expect(result.decision == .proceed)
         #expect(exchange.tag("extended-redactor.kinds") == "1,5,5,5,1,7,7")
         let after = try #require(result.body?.document?.root)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// `gatewayhost audit verify`: the hash-chain check of audit-logger files, on generated files.
 @Suite struct AuditVerifierTests {

@@ -2,7 +2,8 @@ import Foundation
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Chain semantics with real plugins: order, short-circuit, mutation seen by the next policy, tags along
 /// the chain, begin/end pairing on every path, and the fail modes.
@@ -137,7 +138,6 @@ import Testing
         let openResult = await open.start(openExchange).request(ChainHarness.chatBody("x"))
         #expect(openResult.decision == .proceed)
         #expect(openExchange.tag("after.seen_request") == "1", "the chain continued")
-        #expect(open.policies[0].failOpenCount.load(ordering: .relaxed) == 1)
         #expect(open.policies[0].errorCount.load(ordering: .relaxed) == 1)
         #expect(openExchange.verdicts.first?.verdict == "error_fail_open")
     }

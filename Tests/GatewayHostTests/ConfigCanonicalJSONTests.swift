@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 @Suite struct ConfigCanonicalJSONTests {
     /// Canonical JSON of a YAML snippet's root node.

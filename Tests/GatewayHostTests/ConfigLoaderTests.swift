@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 @Suite struct ConfigLoaderTests {
     static let fullConfig = """
@@ -378,7 +379,8 @@ import Testing
                 - {id: b, model: m}
             """
         let loaded = try ConfigFixture.load(yaml)
-        let suffix = ": accepted but not enforced by this version of gatewayhost: it has no effect on routing or requests yet"
+        let suffix =
+            ": accepted but not enforced by this version of gatewayhost: it has no effect on routing or requests yet"
         #expect(
             loaded.warnings.map(\.description) == [
                 "test.yaml:4:13: providers.strategy: 'fallback' is accepted but not enforced by this version of"

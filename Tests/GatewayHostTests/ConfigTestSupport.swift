@@ -1,4 +1,5 @@
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Shared helpers for the config loader tests: configs are inline strings, "loaded" from `/etc/gw/test.yaml`.
 enum ConfigFixture {

@@ -2,7 +2,8 @@ import Foundation
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Credentials stay the gateway's: plugins cannot read them.
 @Suite struct CredentialHygieneTests {
@@ -12,7 +13,8 @@ import Testing
         let exchange = Exchange(
             requestID: RequestIdentity.generate(), route: "/v1/chat/completions", api: .chatCompletions,
             model: "m", clientID: "anonymous", clientIP: "127.0.0.1", stream: false, packName: "p",
-            packVersion: "1", requestHeaders: [
+            packVersion: "1",
+            requestHeaders: [
                 ("authorization", "Bearer sk-client"), ("api-key", "az"), ("x-api-key", "anth"),
                 ("cookie", "session=1"), ("proxy-authorization", "Basic x"), ("x-visible", "yes"),
             ])

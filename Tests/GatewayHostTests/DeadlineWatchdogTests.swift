@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The timer thread behind policy-hook timeouts.
 @Suite struct DeadlineWatchdogTests {

@@ -2,7 +2,8 @@ import Logging
 import Synchronization
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// StandardErrorLogHandler: swift-log's stream format, metadata rendered at log time, the level honoured.
 @Suite struct LogHandlerTests {

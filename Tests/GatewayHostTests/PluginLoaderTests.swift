@@ -1,7 +1,9 @@
 import Foundation
+import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Every way a plugin file can be wrong yields one line naming the file and the reason, and the chain
 /// refuses to load (the gateway refuses to start).
@@ -16,8 +18,8 @@ import Testing
     @Test(arguments: [
         ("missing_entry", "no entry point pab_plugin_entry_v1: not a PolicyABI plugin"),
         ("built_for_v2", "built for PolicyABI v2; this gateway supports PolicyABI v1 (no pab_plugin_entry_v1 symbol)"),
-        ("major_mismatch", "built for PolicyABI 2.0; this gateway supports PolicyABI 1.x"),
-        ("minor_too_new", "requires PolicyABI 1.1; this gateway provides 1.0"),
+        ("major_mismatch", "built for PolicyABI 2.\(PAB_ABI_MINOR); this gateway supports PolicyABI 1.x"),
+        ("minor_too_new", "requires PolicyABI 1.\(PAB_ABI_MINOR + 1); this gateway provides 1.\(PAB_ABI_MINOR)"),
         ("descriptor_too_small", "descriptor too small: struct_size is 104 bytes, PolicyABI v1.0 needs at least 112"),
         ("entry_returns_null", "the plugin refused to initialise (its entry function returned NULL"),
         ("no_create", "descriptor of 'no-create' has no create function (required)"),

@@ -2,7 +2,8 @@ import Foundation
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The composition rule of streamed text: text a policy releases with `insert_delta` is an event that
 /// every later policy sees, in order, exactly like an upstream event. Several policies holding text back

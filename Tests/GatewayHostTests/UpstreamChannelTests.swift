@@ -1,7 +1,8 @@
 import Synchronization
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// TransferChannel: the bounded hand-over between a multi thread and the reading task.
 @Suite struct UpstreamChannelTests {

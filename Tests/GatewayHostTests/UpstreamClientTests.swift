@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Request/response behaviour of UpstreamClient against the Python mock upstream.
 @Suite(.timeLimit(.minutes(1))) struct UpstreamClientTests {

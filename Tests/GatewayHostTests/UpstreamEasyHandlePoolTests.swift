@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// EasyHandlePool: handles come back reset and are handed out again; the capacity bounds what is kept.
 @Suite struct UpstreamEasyHandlePoolTests {

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// ResponseHeadParser on header-callback lines as curl delivers them.
 @Suite struct UpstreamHeadParserTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The Python mock upstream (Tests/mock_upstream/mock_upstream.py) as a child process on 127.0.0.1.
 /// Each test starts its own, so the mock's request and close logs belong to that test alone.

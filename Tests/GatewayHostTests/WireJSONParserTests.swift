@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// One input the strict parser must reject, with the error it must report.
 struct RejectCase: CustomTestStringConvertible, Sendable {

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// A request body and the validation error it must produce (nil: accepted).
 struct ValidationCase: CustomTestStringConvertible, Sendable {

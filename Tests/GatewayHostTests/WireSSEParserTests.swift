@@ -1,7 +1,8 @@
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Parses `bytes` fed as the given chunks, appending the event left open at the end (if any) marked by
 /// a comment "<<unfinished>>" so tests compare it too.

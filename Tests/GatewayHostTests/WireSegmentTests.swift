@@ -1,7 +1,8 @@
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The fields of a segment that a test states (valueRange is checked against the source separately).
 private struct Seg: Equatable, CustomStringConvertible {

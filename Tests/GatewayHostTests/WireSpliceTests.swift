@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 @Suite struct WireSpliceTests {
     @Test(arguments: [

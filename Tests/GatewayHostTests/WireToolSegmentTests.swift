@@ -1,7 +1,8 @@
 import PolicyABI
 import Testing
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// The v1.1 segment kinds: values inside tool-call arguments, refusals, tool descriptions; and edits of
 /// argument values, which must leave the arguments valid JSON whatever the new text is.
@@ -47,7 +48,8 @@ import Testing
     }
 
     @Test func argumentsThatAreNotJSONAreOneSegment() throws {
-        let json = #"{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":"not {json"}}]}]}"#
+        let json =
+            #"{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":"not {json"}}]}]}"#
         #expect(summary(try found(json, .request(.chatCompletions))) == ["5 assistant 0.0 not {json"])
     }
 
@@ -65,7 +67,10 @@ import Testing
         let json = #"""
             {"choices":[{"index":0,"delta":{"refusal":"no","tool_calls":[{"index":2,"function":{"arguments":"{\"ema"}}]}}]}
             """#
-        #expect(summary(try found(json, .streamEvent(.chatCompletions))) == ["6 assistant 0.0 no", "5 assistant 0.2 {\"ema"])
+        #expect(
+            summary(try found(json, .streamEvent(.chatCompletions))) == [
+                "6 assistant 0.0 no", "5 assistant 0.2 {\"ema",
+            ])
     }
 
     @Test func responsesFunctionCallsRefusalsAndTools() throws {
@@ -81,8 +86,14 @@ import Testing
             """#
         #expect(summary(try found(response, .response(.responses))) == ["6 assistant 0.0 No.", "5 assistant 1.0 1"])
         let events = [
-            (#"{"type":"response.function_call_arguments.delta","output_index":1,"delta":"{\"n\""}"#, "5 assistant 1.0 {\"n\""),
-            (#"{"type":"response.refusal.delta","output_index":0,"content_index":0,"delta":"No"}"#, "6 assistant 0.0 No"),
+            (
+                #"{"type":"response.function_call_arguments.delta","output_index":1,"delta":"{\"n\""}"#,
+                "5 assistant 1.0 {\"n\""
+            ),
+            (
+                #"{"type":"response.refusal.delta","output_index":0,"content_index":0,"delta":"No"}"#,
+                "6 assistant 0.0 No"
+            ),
         ]
         for (event, expected) in events {
             #expect(summary(try found(event, .streamEvent(.responses))) == [expected])

@@ -340,8 +340,15 @@ static int load(const char *path) {
         ok = (n[k] >= 'a' && n[k] <= 'z') || (n[k] >= '0' && n[k] <= '9') || n[k] == '-';
     if (!ok) return refuse("invalid plugin name \"%s\" (must match [a-z0-9][a-z0-9-]*, at most 64)", n ? n : "(null)");
     if (!plugin.version) return refuse("descriptor has no version");
-    if (plugin.capabilities & ~PAB_CAP_ALL_V1_0)
-        return refuse("unknown capability bits 0x%llx", (unsigned long long)(plugin.capabilities & ~PAB_CAP_ALL_V1_0));
+    /* The bits of the minor this host is built for (it declares abi_minor = PAB_ABI_MINOR). It shows no
+     * v1.1 segment kind, so a plugin that asks for them simply never meets one here. */
+#ifdef PAB_CAP_ALL_V1_1
+    const uint64_t known_caps = PAB_CAP_ALL_V1_1;
+#else
+    const uint64_t known_caps = PAB_CAP_ALL_V1_0;
+#endif
+    if (plugin.capabilities & ~known_caps)
+        return refuse("unknown capability bits 0x%llx", (unsigned long long)(plugin.capabilities & ~known_caps));
     if (!plugin.create || !plugin.destroy) return refuse("descriptor has no create or no destroy function");
     if (!plugin.on_request && !plugin.on_response && !plugin.on_stream_chunk && !plugin.on_stream_end &&
         !plugin.exchange_begin)

@@ -2,7 +2,9 @@
  * keyword_blocklist.c: the example PolicyABI v1 plugin in C. Copy this file to start your own policy.
  *
  * What it does: it blocks requests whose text contains one of a configured list of keywords and, if
- * asked, answers whose generated text contains one (streamed or not). It shows every part of the ABI
+ * asked, answers whose generated text contains one (streamed or not). "Text" is every segment the host
+ * shows: message and input text, and (PolicyABI v1.1, PAB_CAP_EXTENDED_SEGMENTS) tool-call arguments, tool
+ * descriptions and refusals, which reach a model or a client just as much. It shows every part of the ABI
  * that a real policy needs: the entry function and the static descriptor, reading and validating the
  * config in create, an immutable instance shared by all threads, per-exchange state for streams, text
  * segments instead of JSON parsing, deny(), tags, counters, logging, and holding back streamed text with
@@ -44,6 +46,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* GROWTH (rule 4): the segment kinds added in v1.1 are only shown to a plugin that sets the capability
+ * PAB_CAP_EXTENDED_SEGMENTS. Built against a v1.0 header, this file sets no such bit (and declares ABI
+ * 1.0), so a v1.0 host loads it; the kind constants are defined here only so that the code compiles. */
+#ifdef PAB_CAP_EXTENDED_SEGMENTS
+#define CAP_EXTENDED_SEGMENTS PAB_CAP_EXTENDED_SEGMENTS
+#else
+#define CAP_EXTENDED_SEGMENTS 0u
+#define PAB_SEGMENT_TOOL_ARGUMENTS 5u
+#define PAB_SEGMENT_REFUSAL 6u
+#define PAB_SEGMENT_TOOL_DESCRIPTION 7u
+#endif
 
 /* ---------------------------------------------------------------------------------------------------
  * The instance: everything create() learnt from the config. Read-only after create.
@@ -276,6 +290,10 @@ static int role_is_scanned(const blocklist *b, pab_view role) {
 /* ---------------------------------------------------------------------------------------------------
  * on_request / on_response: whole texts, one segment at a time. The host extracts the text segments
  * from the JSON (chat messages, Responses input/instructions, answer texts), already unescaped.
+ * With PAB_CAP_EXTENDED_SEGMENTS a request also has TOOL_ARGUMENTS segments (each value of a tool call
+ * the assistant made, role "assistant") and TOOL_DESCRIPTION segments (the tools' descriptions, role
+ * "system"); an answer has TOOL_ARGUMENTS and REFUSAL segments. Nothing here switches on the kind: a
+ * request text is scanned when its role is in scan_roles, an answer text whenever scan_output is on.
  * ------------------------------------------------------------------------------------------------- */
 
 static pab_verdict on_request(pab_instance *inst, pab_exchange *ex, pab_call *c, const pab_request *r) {
@@ -312,11 +330,13 @@ static pab_verdict on_response(pab_instance *inst, pab_exchange *ex, pab_call *c
  * part. Held text is released on the stream's final events with insert_delta, which the host turns into
  * an ordinary delta event placed before the current one. If the upstream breaks off before its final
  * event, the held tail (at most longest-1 bytes, plus up to 3 to end on a whole UTF-8 character) is not
- * delivered: the client sees a failed stream anyway.
+ * delivered: the client sees a failed stream anyway. Refusal deltas and tool-call argument fragments are
+ * scanned too, without a hold-back (scan_unheld below).
  * ------------------------------------------------------------------------------------------------- */
 
 typedef struct held_text {
-    uint32_t item, part; /* which choice (chat) or output item / content part (Responses) */
+    pab_segment_kind kind; /* DELTA: text held back, not sent yet. REFUSAL / TOOL_ARGUMENTS: see below */
+    uint32_t item, part;   /* which choice (chat) or output item / content part or tool call (Responses) */
     size_t len;
     uint8_t *bytes; /* capacity: longest - 1 + 3 */
 } held_text;
@@ -351,9 +371,10 @@ static void exchange_end(pab_instance *inst, pab_exchange *ex, pab_call *c, pab_
     free(s);
 }
 
-static held_text *held_for(const blocklist *b, stream_state *s, uint32_t item, uint32_t part) {
+static held_text *held_for(const blocklist *b, stream_state *s, pab_segment_kind kind, uint32_t item,
+                            uint32_t part) {
     for (size_t i = 0; i < s->count; i++)
-        if (s->held[i].item == item && s->held[i].part == part) return &s->held[i];
+        if (s->held[i].kind == kind && s->held[i].item == item && s->held[i].part == part) return &s->held[i];
     if (s->count == MAX_HELD) return NULL;
     held_text *grown = realloc(s->held, (s->count + 1) * sizeof *grown);
     if (!grown) return NULL;
@@ -361,11 +382,32 @@ static held_text *held_for(const blocklist *b, stream_state *s, uint32_t item, u
     held_text *h = &s->held[s->count];
     h->bytes = malloc(b->longest + 3);
     if (!h->bytes) return NULL;
+    h->kind = kind;
     h->item = item;
     h->part = part;
     h->len = 0;
     s->count++;
     return h;
+}
+
+/* Refusal deltas and tool-call argument fragments cannot be held back: insert_delta can only release
+ * held text as message content. So they go out as they come, and `h` keeps the last longest-1 bytes
+ * already sent, only to catch a keyword split across two events when its end arrives. The block then
+ * ends the stream: the client has seen at most the keyword's beginning and never gets the whole tool
+ * call. Returns the keyword index, -1 for none, -2 when out of memory. */
+static long scan_unheld(const blocklist *b, held_text *h, pab_view text) {
+    if (!h) return find_keyword(b, text.ptr, text.len); /* too many parts: this event on its own */
+    size_t window_len = h->len + text.len;
+    uint8_t *window = malloc(window_len ? window_len : 1);
+    if (!window) return -2;
+    memcpy(window, h->bytes, h->len);
+    if (text.len) memcpy(window + h->len, text.ptr, text.len);
+    long hit = find_keyword(b, window, window_len);
+    size_t keep = b->longest - 1;
+    h->len = window_len < keep ? window_len : keep; /* never sent again, so any byte boundary will do */
+    memcpy(h->bytes, window + window_len - h->len, h->len);
+    free(window);
+    return hit;
 }
 
 static int view_is(pab_view v, const char *s) { return v.len == strlen(s) && memcmp(v.ptr, s, v.len) == 0; }
@@ -409,8 +451,18 @@ static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_cal
     uint32_t count = b->host->segment_count(c);
     for (uint32_t i = 0; i < count; i++) {
         pab_segment seg = {.struct_size = sizeof seg};
-        if (b->host->get_segment(c, i, &seg) != PAB_OK || seg.kind != PAB_SEGMENT_DELTA) continue;
-        held_text *h = held_for(b, s, seg.item_index, seg.part_index);
+        if (b->host->get_segment(c, i, &seg) != PAB_OK) continue;
+        if (seg.kind == PAB_SEGMENT_REFUSAL || seg.kind == PAB_SEGMENT_TOOL_ARGUMENTS) {
+            long hit = scan_unheld(b, held_for(b, s, seg.kind, seg.item_index, seg.part_index), seg.text);
+            if (hit == -2) {
+                b->host->set_error(c, view_of("out of memory"));
+                return PAB_VERDICT_ERROR;
+            }
+            if (hit >= 0) return block(b, c, "output_blocked", b->blocked_responses, hit);
+            continue;
+        }
+        if (seg.kind != PAB_SEGMENT_DELTA) continue;
+        held_text *h = held_for(b, s, seg.kind, seg.item_index, seg.part_index);
         if (!h) { /* out of memory or too many parts: scan this delta on its own */
             long hit = find_keyword(b, seg.text.ptr, seg.text.len);
             if (hit >= 0) return block(b, c, "output_blocked", b->blocked_responses, hit);
@@ -461,7 +513,7 @@ static pab_verdict on_stream_chunk(pab_instance *inst, pab_exchange *ex, pab_cal
         /* Release what other choices/parts still hold, as a delta event before this one. */
         for (size_t i = 0; i < s->count; i++) {
             held_text *h = &s->held[i];
-            if (touched[i] || h->len == 0) continue;
+            if (touched[i] || h->len == 0 || h->kind != PAB_SEGMENT_DELTA) continue;
             if (b->host->insert_delta(c, h->item, h->part, (pab_view){h->bytes, h->len}) != PAB_OK) {
                 b->host->set_error(c, view_of("insert_delta failed"));
                 return PAB_VERDICT_ERROR;
@@ -494,11 +546,12 @@ static const pab_plugin descriptor = {
     .abi_major = PAB_ABI_MAJOR,
     .abi_minor = PAB_ABI_MINOR,
     .name = "keyword-blocklist", /* must equal the chain entry's name unless policy.<name>.plugin.file is set */
-    .version = "1.0.0",
+    .version = "1.1.0",
     .description = "Blocks requests (and optionally answers) that contain configured keywords.",
-    /* MUTATES_RESPONSE: the stream hold-back rewrites deltas and inserts held text. Never claim more
-     * than you use: the capabilities are shown to operators. */
-    .capabilities = PAB_CAP_MUTATES_RESPONSE,
+    /* MUTATES_RESPONSE: the stream hold-back rewrites deltas and inserts held text. EXTENDED_SEGMENTS:
+     * show us tool-call arguments, tool descriptions and refusals too (0 with a v1.0 header). Never claim
+     * more than you use: the capabilities are shown to operators. */
+    .capabilities = PAB_CAP_MUTATES_RESPONSE | CAP_EXTENDED_SEGMENTS,
     .config_schema_json = config_schema,
     .create = create,
     .destroy = destroy,

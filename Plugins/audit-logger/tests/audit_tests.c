@@ -211,8 +211,20 @@ static const pab_plugin *plugin(void) {
     return p;
 }
 
+/* Host instances must outlive their plugin instance (until destroy returns): kept here, freed at the end
+ * of main so that LeakSanitizer (SANITIZE=1) reports only the plugin's own leaks. */
+static struct pab_host_instance *host_instances[256];
+static size_t host_instance_count;
+
+static void free_host_instances(void) {
+    for (size_t i = 0; i < host_instance_count; i++) free(host_instances[i]);
+    host_instance_count = 0;
+}
+
 static pab_instance *make_instance(const char *config, char *err, size_t cap) {
     struct pab_host_instance *hi = calloc(1, sizeof *hi);
+    if (host_instance_count < sizeof host_instances / sizeof host_instances[0])
+        host_instances[host_instance_count++] = hi;
     snprintf(hi->policy, sizeof hi->policy, "audit-logger");
     pab_create_args args = {
         .struct_size = sizeof(pab_create_args),
@@ -918,6 +930,7 @@ int main(int argc, char **argv) {
         else passed++;
         printf("%s %s\n", current_failures ? "FAIL" : "ok  ", current_test);
     }
+    free_host_instances();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

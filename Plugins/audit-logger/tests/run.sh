@@ -4,6 +4,9 @@
 #
 #   Plugins/audit-logger/tests/run.sh [build-dir]        BENCH=1 also prints records/s (1 and 8 threads)
 #
+# SANITIZE=1 builds the plugin and the tests with ASan + UBSan (SANITIZE_FLAGS overrides the flags; CC picks
+# the compiler, e.g. CC=clang).
+#
 # The last line printed is "N passed, M failed"; the exit status is 1 when anything failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +15,13 @@ repo=$(cd "$plugin/../.." && pwd)
 out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/audit-tests.XXXXXX")}
 mkdir -p "$out"
 cc=${CC:-cc}
-flags="-std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include"
+opt="-O2"
+san=""
+if [ "${SANITIZE:-0}" = 1 ]; then
+    opt="-O1"
+    san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
+fi
+flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include"
 
 # The plugin as the gateway loads it: libc only, one exported symbol.
 if ! $cc $flags -shared -o "$out/audit-logger.so" "$plugin"/*.c; then

@@ -1,7 +1,8 @@
 /*
  * pii_tests.c: unit tests of the pii-detector plugin: every entity (positives and look-alikes that must not
  * match), custom patterns, every redaction style, the streaming hold-back, the JSON reader, config errors,
- * and the ABI glue through a small fake host (verdicts, deny messages, tags, insert_delta).
+ * and the ABI glue through a small fake host (tests/pii_fake_host.c: verdicts, deny messages, tags,
+ * insert_delta). The v1.1 segment kinds are tested in tests/pii_ext_tests.c.
  *
  * Build and run with tests/run.sh. Prints one line per failed check and a last line "N passed, M failed";
  * exits 1 when anything failed.
@@ -18,10 +19,11 @@
 #include "pii_settings.h"
 #include "pii_stream.h"
 #include "policy_abi.h"
+#include "pii_test.h"
 
 static int passed, failed;
 
-static void check(int ok, const char *file, int line, const char *fmt, ...) {
+void check(int ok, const char *file, int line, const char *fmt, ...) {
     if (ok) {
         passed++;
         return;
@@ -34,7 +36,6 @@ static void check(int ok, const char *file, int line, const char *fmt, ...) {
     va_end(ap);
     printf("\n");
 }
-#define CHECK(cond, ...) check((cond) != 0, __FILE__, __LINE__, __VA_ARGS__)
 
 static const pii_config all_types = {PII_ALL_BUILTIN_TYPES, NULL, 0};
 
@@ -644,155 +645,14 @@ static void test_config(void) {
 }
 
 /* ----------------------------------------------------------------------------------------- ABI glue */
-
-/* A fake host: one call at a time, segments in a small table. */
-typedef struct fake_seg {
-    uint32_t kind, item, part;
-    char text[1024];
-} fake_seg;
-
-struct pab_call {
-    fake_seg segs[8];
-    uint32_t nseg;
-    char tags[32][2][64];
-    uint32_t ntags;
-    uint32_t deny_status;
-    char deny_code[64], deny_message[512];
-    char inserted[4][512];
-    uint32_t inserted_item[4];
-    uint32_t ninserted;
-    int replaced;
-    char error[256];
-};
-
-static uint64_t counters[128];
-
-static void h_log(pab_host_instance *hi, pab_log_level level, pab_view msg) { (void)hi, (void)level, (void)msg; }
-static uint32_t h_log_enabled(pab_log_level level) { return level >= PAB_LOG_INFO; }
-static pab_rc h_get_header(pab_call *c, pab_header_set s, pab_view n, pab_view *o) {
-    (void)c, (void)s, (void)n, (void)o;
-    return PAB_ERR_NOT_FOUND;
-}
-static pab_rc h_set_header(pab_call *c, pab_header_set s, pab_view n, pab_view v) {
-    (void)c, (void)s, (void)n, (void)v;
-    return PAB_OK;
-}
-static pab_rc h_get_attribute(pab_call *c, uint32_t id, pab_view *o) {
-    (void)c, (void)id, (void)o;
-    return PAB_ERR_NOT_FOUND;
-}
-static pab_rc h_set_tag(pab_call *c, pab_view k, pab_view v) {
-    for (uint32_t i = 0; i < c->ntags; i++) {
-        if (strlen(c->tags[i][0]) == k.len && memcmp(c->tags[i][0], k.ptr, k.len) == 0) {
-            snprintf(c->tags[i][1], 64, "%.*s", (int)v.len, (const char *)v.ptr);
-            return PAB_OK;
-        }
-    }
-    if (c->ntags == 32) return PAB_ERR_INVALID;
-    snprintf(c->tags[c->ntags][0], 64, "%.*s", (int)k.len, (const char *)k.ptr);
-    snprintf(c->tags[c->ntags][1], 64, "%.*s", (int)v.len, (const char *)v.ptr);
-    c->ntags++;
-    return PAB_OK;
-}
-static pab_rc h_get_tag(pab_call *c, pab_view k, pab_view *o) {
-    (void)c, (void)k, (void)o;
-    return PAB_ERR_NOT_FOUND;
-}
-static uint32_t h_tag_count(pab_call *c) { return c->ntags; }
-static pab_rc h_tag_at(pab_call *c, uint32_t i, pab_view *k, pab_view *v) {
-    (void)c, (void)i, (void)k, (void)v;
-    return PAB_ERR_NOT_FOUND;
-}
-static pab_rc h_deny(pab_call *c, uint32_t status, pab_view code, pab_view msg) {
-    c->deny_status = status;
-    snprintf(c->deny_code, sizeof c->deny_code, "%.*s", (int)code.len, (const char *)code.ptr);
-    snprintf(c->deny_message, sizeof c->deny_message, "%.*s", (int)msg.len, (const char *)msg.ptr);
-    return PAB_OK;
-}
-static pab_rc h_replace_body(pab_call *c, pab_view b) {
-    (void)c, (void)b;
-    return PAB_ERR_INVALID;
-}
-static void h_set_error(pab_call *c, pab_view m) { snprintf(c->error, sizeof c->error, "%.*s", (int)m.len, (const char *)m.ptr); }
-static uint32_t h_segment_count(pab_call *c) { return c->nseg; }
-static pab_rc h_get_segment(pab_call *c, uint32_t i, pab_segment *o) {
-    if (i >= c->nseg) return PAB_ERR_NOT_FOUND;
-    if (o->struct_size < sizeof *o) return PAB_ERR_INVALID;
-    o->kind = c->segs[i].kind;
-    o->role = (pab_view){(const uint8_t *)"user", 4};
-    o->text = (pab_view){(const uint8_t *)c->segs[i].text, strlen(c->segs[i].text)};
-    o->item_index = c->segs[i].item;
-    o->part_index = c->segs[i].part;
-    return PAB_OK;
-}
-static pab_rc h_replace_segment_text(pab_call *c, uint32_t i, pab_view t) {
-    if (i >= c->nseg) return PAB_ERR_NOT_FOUND;
-    snprintf(c->segs[i].text, sizeof c->segs[i].text, "%.*s", (int)t.len, (const char *)t.ptr);
-    c->replaced++;
-    return PAB_OK;
-}
-static pab_rc h_insert_delta(pab_call *c, uint32_t item, uint32_t part, pab_view t) {
-    (void)part;
-    if (c->ninserted == 4) return PAB_ERR_INVALID;
-    snprintf(c->inserted[c->ninserted], 512, "%.*s", (int)t.len, (const char *)t.ptr);
-    c->inserted_item[c->ninserted++] = item;
-    return PAB_OK;
-}
-static uint32_t ncounters;
-static pab_rc h_counter_define(pab_host_instance *hi, pab_view name, uint32_t *id) {
-    (void)hi, (void)name;
-    if (ncounters == 128) return PAB_ERR_INVALID;
-    *id = ncounters++;
-    return PAB_OK;
-}
-static void h_counter_add(pab_host_instance *hi, uint32_t id, uint64_t d) {
-    (void)hi;
-    if (id < 128) counters[id] += d;
-}
-static uint64_t h_now(void) { return 0; }
-static uint64_t h_deadline(pab_call *c) {
-    (void)c;
-    return UINT64_MAX;
-}
-
-static const pab_host_api fake_host = {
-    sizeof(pab_host_api), PAB_ABI_MAJOR, PAB_ABI_MINOR, h_log, h_log_enabled, h_get_header, h_set_header,
-    h_get_attribute, h_set_tag, h_get_tag, h_tag_count, h_tag_at, h_deny, h_replace_body, h_set_error,
-    h_segment_count, h_get_segment, h_replace_segment_text, h_insert_delta, h_counter_define, h_counter_add, h_now,
-    h_deadline,
-};
-
-static const char *tag(const pab_call *c, const char *key) {
-    for (uint32_t i = 0; i < c->ntags; i++) {
-        if (strcmp(c->tags[i][0], key) == 0) return c->tags[i][1];
-    }
-    return "";
-}
-
-static pab_instance *make(const pab_plugin *p, const char *json) {
-    pab_create_args a = {sizeof a, &fake_host, NULL, {(const uint8_t *)"pii-detector", 12}, {(const uint8_t *)json, strlen(json)}};
-    pab_instance *inst = NULL;
-    char err[512];
-    pab_rc rc = p->create(&a, &inst, err, sizeof err);
-    CHECK(rc == PAB_OK, "create(%s): %s", json, err);
-    return inst;
-}
-
-static pab_stream_chunk chunk(const char *event, const char *data) {
-    pab_stream_chunk k;
-    memset(&k, 0, sizeof k);
-    k.struct_size = sizeof k;
-    k.event = (pab_view){(const uint8_t *)event, strlen(event)};
-    k.data = (pab_view){(const uint8_t *)data, strlen(data)};
-    k.is_final = strcmp(data, "[DONE]") == 0;
-    return k;
-}
+/* ----------------------------------------------------------------------------------------- ABI glue */
 
 static void test_plugin(void) {
     const pab_plugin *p = pab_plugin_entry_v1(&fake_host);
     CHECK(p != NULL && strcmp(p->name, "pii-detector") == 0, "entry returns the descriptor");
     if (p == NULL) return;
-    CHECK(p->capabilities == (PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE), "capabilities");
+    CHECK(p->capabilities == (PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PAB_CAP_EXTENDED_SEGMENTS),
+          "capabilities");
     pab_host_api old = fake_host;
     old.abi_major = 2;
     CHECK(pab_plugin_entry_v1(&old) == NULL, "another ABI major is refused");
@@ -1011,6 +871,7 @@ int main(void) {
     test_json();
     test_config();
     test_plugin();
+    test_extended_segments();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

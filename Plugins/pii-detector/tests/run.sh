@@ -3,6 +3,8 @@
 #   1. the plugin .so, loaded and driven through the ABI smoke host (Tests/abi/smoke_host.c) when it exists;
 #   2. the unit tests (tests/pii_tests.c: core, config, ABI glue through a fake host).
 # Usage: Plugins/pii-detector/tests/run.sh [build-dir]   (default: a temporary folder, removed afterwards)
+# SANITIZE=1 builds the plugin, the smoke host and the tests with ASan + UBSan (SANITIZE_FLAGS overrides the
+# flags; CC picks the compiler, e.g. CC=clang).
 # The last line of output is the unit tests' "N passed, M failed". Exit status 0 when everything passed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +18,13 @@ else
     trap 'rm -rf "$out"' EXIT
 fi
 cc=${CC:-cc}
-flags="-std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $plugin"
+opt="-O2"
+san=""
+if [ "${SANITIZE:-0}" = 1 ]; then
+    opt="-O1"
+    san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
+fi
+flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $plugin"
 fail=0
 
 # 1. The shared object as the gateway loads it, through the smoke host.
@@ -24,7 +32,7 @@ $cc $flags -shared -o "$out/pii-detector.so" "$plugin"/*.c
 smoke="$repo/Tests/abi/smoke_host.c"
 if [ -f "$smoke" ]; then
     # Not our code: built without -Werror so that its warnings cannot fail these tests.
-    $cc -std=c11 -O2 -w -I "$repo/Sources/PolicyABI/include" -o "$out/smoke_host" "$smoke" -ldl
+    $cc -std=c11 $opt $san -w -I "$repo/Sources/PolicyABI/include" -o "$out/smoke_host" "$smoke" -ldl
     smoke_fail=0
     expect() { # expect NAME PATTERN -- smoke_host arguments...
         name=$1 pattern=$2
@@ -54,7 +62,8 @@ else
     echo "smoke host: $smoke not found, skipped"
 fi
 
-# 2. Unit tests: the core, the config reader and the ABI glue, linked into one program.
-$cc $flags -o "$out/pii_tests" "$here/pii_tests.c" "$plugin"/*.c
+# 2. Unit tests: the core, the config reader and the ABI glue (tests/pii_fake_host.c; the v1.1 segment kinds in
+#    tests/pii_ext_tests.c), linked into one program.
+$cc $flags -I "$here" -o "$out/pii_tests" "$here"/*.c "$plugin"/*.c
 "$out/pii_tests" || fail=1
 exit $fail

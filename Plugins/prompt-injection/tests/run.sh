@@ -2,6 +2,8 @@
 # Build the prompt-injection plugin exactly as the package does (strict warnings), then build and run its
 # unit tests with AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero on any failure.
 # Usage: Plugins/prompt-injection/tests/run.sh   (from anywhere; CC overrides the compiler)
+# The tests always run under the sanitizers; SANITIZE=1 (scripts/test-c-sanitizers.sh) adds the flags every
+# sanitized suite uses (SANITIZE_FLAGS overrides them).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 PLUGIN=$(dirname "$HERE")
@@ -25,6 +27,9 @@ fi
 
 # 2. The tests, linked against the sources (the entry symbol is called directly), with sanitizers.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+if [ "${SANITIZE:-0}" = 1 ]; then
+    SAN=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
+fi
 $CC -std=c11 -Wall -Wextra -Werror -O1 -g $SAN -I "$PLUGIN" -I "$ABI" \
     -o "$OUT/pi_tests" "$HERE/pi_tests.c" "$PLUGIN"/*.c
 "$OUT/pi_tests"

@@ -1,4 +1,6 @@
 import ArgumentParser
+import GatewayCore
+import GatewayWire
 
 /// `gatewayhost audit ...`: tools for the audit-logger policy's files.
 struct AuditCommand: ParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
+import GatewayWire
 import NIOPosix
 
 /// Process entry. ArgumentParser reports usage errors with exit code 64; the CLI contract here is
@@ -50,10 +52,6 @@ struct GatewayCommand: ParsableCommand {
         version: GatewayVersion.current,
         subcommands: [ServeCommand.self, ValidateCommand.self, PluginsCommand.self, AuditCommand.self],
         defaultSubcommand: ServeCommand.self)
-}
-
-enum GatewayVersion {
-    static let current = "0.1.0"
 }
 
 /// Writes one line to standard error.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
+import GatewayWire
 import Logging
 
 /// `gatewayhost plugins list|check`.

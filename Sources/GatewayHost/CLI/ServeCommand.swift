@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
+import GatewayWire
 import Logging
 
 /// `gatewayhost [serve] [--config FILE] [--listen HOST:PORT] [--plugins-dir DIR]`
@@ -17,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     var pluginsDir: String?
 
     func validate() throws {
-        if let listen, ListenAddress.parse(listen) == nil {
+        if let listen, ConfigDecoder.parseListen(listen) == nil {
             throw ValidationError("--listen expects HOST:PORT (for example 127.0.0.1:8080), got '\(listen)'")
         }
     }
@@ -56,7 +58,7 @@ enum ConfigSource {
                 baseDirectory: FileManager.default.currentDirectoryPath,
                 environment: ProcessInfo.processInfo.environment)
         }
-        if let listen, let address = ListenAddress.parse(listen) {
+        if let listen, let address = ConfigDecoder.parseListen(listen) {
             loaded.config.gateway.listenHost = address.host
             loaded.config.gateway.listenPort = address.port
         }
@@ -72,18 +74,5 @@ enum ConfigSource {
             }
         }
         return loaded
-    }
-}
-
-/// `HOST:PORT` or `[V6]:PORT`.
-enum ListenAddress {
-    static func parse(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":") else { return nil }
-        var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty else {
-            return nil
-        }
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
     }
 }

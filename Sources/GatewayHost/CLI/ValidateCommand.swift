@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
+import GatewayWire
 import Logging
 
 /// `gatewayhost validate --config FILE`: checks the config and loads every plugin of the chain, without

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import PolicyABI
 
-@testable import GatewayHost
+@testable import GatewayCore
+@testable import GatewayWire
 
 /// Builds policy chains from fixture plugins and drives exchanges through them, as the server would.
 enum ChainHarness {

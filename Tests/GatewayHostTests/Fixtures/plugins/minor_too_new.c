@@ -1,4 +1,4 @@
-/* HOST MUST SAY: requires PolicyABI 1.1; this gateway provides 1.0 (abi_minor = host minor + 1) */
+/* HOST MUST SAY: requires PolicyABI 1.<minor+1>; this gateway provides 1.<minor> (abi_minor = host minor + 1) */
 #include "policy_abi.h"
 
 #include <stddef.h>

@@ -1,0 +1,82 @@
+import GatewayWire
+
+/// One `providers.targets[]` entry. Provider-specific defaults (auth header, base URL) are not filled here:
+/// the provider registry decides them, so absent fields stay nil.
+package struct TargetConfig: Sendable, Equatable {
+    package var id: String
+    /// Verbatim, e.g. `openai` or the shorthand `openai:chat:gpt-4o`; nil when absent.
+    package var provider: String?
+    /// Verbatim; nil only when `provider` is a shorthand that carries the model.
+    package var model: String?
+    /// Starts with `http://` or `https://`.
+    package var baseURL: String?
+    /// The environment variable named by `secret_key_ref: {env: NAME}`.
+    package var secretEnvName: String?
+    /// The API key, from the environment or a literal `api_key`; nil when none is configured or resolvable.
+    package var secret: Secret?
+    /// Why the target cannot be used (e.g. its key's environment variable is unset); nil when usable.
+    package var unavailableReason: String?
+    package var apiKeyHeader: String?
+    package var apiKeyPrefix: String?
+    /// Azure `api-version` (a gatewayhost extension).
+    package var apiVersion: String?
+    package var timeoutSeconds: Double
+    package var streamTimeoutSeconds: Double?
+    package var maxContextTokens: Int?
+    package var maxMessages: Int?
+    package var headers: [String: String]
+    package var format: TargetFormat
+    package var providerType: String?
+    package var description: String?
+    package var weight: Double
+    package var dataPolicy: DataPolicyConfig?
+    package var pricing: PricingConfig?
+    package var dataCollection: DataCollectionMode?
+    package var zdr: Bool
+    package var region: String?
+    package var healthProbe: HealthProbeConfig?
+    /// Forward the client's `OpenAI-Organization` / `OpenAI-Project` even when the gateway supplies the key
+    /// (a gatewayhost extension; off by default: the gateway's key decides the organization it bills).
+    package var forwardClientOrgHeaders = false
+    /// Position of the target's mapping, for later messages about this target.
+    package var line: Int
+    package var column: Int
+
+    /// `stream_timeout_seconds`, falling back to `timeout_seconds` as the reference specifies.
+    package var effectiveStreamTimeoutSeconds: Double { streamTimeoutSeconds ?? timeoutSeconds }
+
+    /// `zdr: true` is shorthand for `data_policy.zero_data_retention: true`.
+    package var zeroDataRetention: Bool { zdr || dataPolicy?.zeroDataRetention == true }
+}
+
+/// The wire format a target speaks (`format:`).
+package enum TargetFormat: String, Sendable, Equatable, CaseIterable {
+    case openai
+    case anthropic
+}
+
+/// `data_policy:`, what the provider promises about the data it receives.
+package struct DataPolicyConfig: Sendable, Equatable {
+    package var zeroDataRetention: Bool
+    package var trainingOptOut: Bool
+    package var retentionDays: Int?
+}
+
+/// `pricing:`, USD per one million tokens.
+package struct PricingConfig: Sendable, Equatable {
+    package var prompt: Double?
+    package var completion: Double?
+}
+
+/// `data_collection:`, whether the provider may collect analytics.
+package enum DataCollectionMode: String, Sendable, Equatable, CaseIterable {
+    case allow
+    case deny
+}
+
+/// `health_probe:`; present only when the target asks to be probed.
+package struct HealthProbeConfig: Sendable, Equatable {
+    package var path: String
+    package var intervalSeconds: Double
+    package var timeoutSeconds: Double
+}

@@ -1,0 +1,109 @@
+import GatewayWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Maps a target's `provider` / `provider_type` (or the shorthand `openai:chat:MODEL`) to the adapter that
+/// speaks to it, and applies that provider's defaults.
+package enum ProviderRegistry {
+    /// Provider names served by the OpenAI adapter as they are (OpenAI itself and compatible servers).
+    package static let openAICompatible: Set<String> = Set(OpenAIAdapter.knownBaseURLs.keys)
+
+    /// One target that cannot be used as configured; the gateway refuses to start on it.
+    package struct ResolveError: Error, CustomStringConvertible, Sendable {
+        package let description: String
+    }
+
+    package static func resolve(_ config: TargetConfig, file: String) throws(ResolveError) -> Target {
+        func fail(_ message: String) -> ResolveError {
+            ResolveError(
+                description:
+                    "\(file):\(config.line):\(config.column): providers.targets (id '\(config.id)'): \(message)")
+        }
+        // `openai:chat:gpt-4o` → provider openai, serves chat only, model gpt-4o.
+        var provider = (config.providerType ?? config.provider ?? "openai").lowercased()
+        var model = config.model
+        var serves = Target.Serves.both
+        let parts = (config.provider ?? "").split(separator: ":", maxSplits: 2).map(String.init)
+        if parts.count == 3 {
+            provider = config.providerType?.lowercased() ?? parts[0].lowercased()
+            switch parts[1] {
+            case "chat": serves = .only(.chatCompletions)
+            case "responses": serves = .only(.responses)
+            default:
+                throw fail(
+                    "the shorthand '\(config.provider!)' names kind '\(parts[1])'; gatewayhost serves 'chat' and 'responses'"
+                )
+            }
+            if model == nil { model = parts[2] }
+        } else if parts.count == 2 {
+            throw fail(
+                "the provider '\(config.provider!)' looks like a shorthand; expected PROVIDER:KIND:MODEL, e.g. openai:chat:gpt-4o"
+            )
+        }
+        if provider == "azure" { provider = "azure-openai" }
+        guard let model, !model.isEmpty else {
+            throw fail("no model: set `model` or use provider: PROVIDER:KIND:MODEL")
+        }
+
+        let adapter: any ProviderAdapter
+        switch provider {
+        case "echo": adapter = EchoAdapter()
+        case "azure-openai": adapter = AzureOpenAIAdapter()
+        case "anthropic", "aws-bedrock", "google-ai-studio", "google":
+            throw fail(
+                "provider '\(provider)' needs request translation, which this gatewayhost version does not have yet; use an OpenAI-compatible endpoint"
+            )
+        default:
+            guard config.format == .openai else {
+                throw fail("format '\(config.format.rawValue)' is not supported for provider '\(provider)'")
+            }
+            if !openAICompatible.contains(provider) && config.baseURL == nil {
+                throw fail("unknown provider '\(provider)': set base_url to use it as an OpenAI-compatible server")
+            }
+            adapter = OpenAIAdapter()
+        }
+        let defaults = adapter.defaults(for: provider)
+        guard let baseURL = config.baseURL ?? defaults.baseURL else {
+            if adapter is EchoAdapter {
+                return target(config, provider, adapter, model, serves, "local:echo", defaults)
+            }
+            throw fail("base_url is required for provider '\(provider)'")
+        }
+        return target(config, provider, adapter, model, serves, baseURL, defaults)
+    }
+
+    private static func target(
+        _ config: TargetConfig, _ provider: String, _ adapter: any ProviderAdapter, _ model: String,
+        _ serves: Target.Serves, _ baseURL: String, _ defaults: ProviderDefaults
+    ) -> Target {
+        let unavailable = config.unavailableReason
+        var secret = config.secret
+        // The reference auto-detects OPENAI_API_KEY & co. when the target names no secret. Without any key
+        // the client's own Authorization is passed through (when the gateway has no client keys).
+        if secret == nil, config.secretEnvName == nil, let env = defaults.defaultKeyEnv,
+            let value = ProcessInfoEnvironment.value(env), !value.isEmpty
+        {
+            secret = Secret(value)
+        }
+        let headers = config.headers.sorted { $0.key < $1.key }.map { (name: $0.key.lowercased(), value: $0.value) }
+        return Target(
+            id: config.id, provider: provider, adapter: adapter, model: model, serves: serves, baseURL: baseURL,
+            apiKeyHeader: (config.apiKeyHeader ?? defaults.apiKeyHeader).lowercased(),
+            apiKeyPrefix: config.apiKeyPrefix ?? defaults.apiKeyPrefix, secret: secret, apiVersion: config.apiVersion,
+            headers: headers, timeoutSeconds: config.timeoutSeconds,
+            streamTimeoutSeconds: config.effectiveStreamTimeoutSeconds, weight: config.weight,
+            pricing: config.pricing.map { ($0.prompt ?? 0, $0.completion ?? 0) },
+            forwardClientOrgHeaders: config.forwardClientOrgHeaders,
+            unavailableReason: unavailable)
+    }
+}
+
+/// Environment lookups, isolated so the registry's behaviour is easy to follow.
+package enum ProcessInfoEnvironment {
+    package static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        return String(cString: raw)
+    }
+}

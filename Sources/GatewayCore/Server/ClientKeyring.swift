@@ -1,0 +1,46 @@
+import Crypto
+import GatewayWire
+
+/// The gateway keys clients must present (`gateway.client_keys`). Empty means open: every request is
+/// accepted as client "anonymous" and, for targets without a key of their own, the client's own
+/// `Authorization` header is passed to the upstream (which then validates it).
+package struct ClientKeyring: Sendable {
+    private let digests: [(id: String, digest: [UInt8])]
+
+    package init(keys: [ClientKey]) {
+        digests = keys.map { ($0.id, Array(SHA256.hash(data: Array($0.secret.reveal.utf8)))) }
+    }
+
+    package var isEmpty: Bool { digests.isEmpty }
+
+    /// What a refused `Authorization` header was, for the log: its scheme and a short fingerprint of the
+    /// key (the first 8 hex digits of its SHA-256), so repeated attempts with one key can be told apart
+    /// without the key, or any part of it, being written anywhere.
+    package static func describe(presented authorization: String?) -> String {
+        guard let authorization, !authorization.isEmpty else { return "no Authorization header" }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return "an Authorization header that is not 'Bearer <key>'"
+        }
+        let digest = SHA256.hash(data: Array(parts[1].utf8)).prefix(4).map { byte in
+            String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }
+        return "unknown key (fingerprint sha256:\(digest.joined()))"
+    }
+
+    /// The id of the key in `authorization` ("Bearer KEY"), or nil. Compares fixed-size digests in
+    /// constant time, so neither the key's length nor its prefix leaks through timing.
+    package func clientID(forAuthorization authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let presented = Array(SHA256.hash(data: Array(parts[1].utf8)))
+        var found: String?
+        for (id, digest) in digests {
+            var difference: UInt8 = 0
+            for index in 0..<digest.count { difference |= digest[index] ^ presented[index] }
+            if difference == 0 && found == nil { found = id }
+        }
+        return found
+    }
+}

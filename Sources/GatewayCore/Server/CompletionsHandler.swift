@@ -1,0 +1,353 @@
+import GatewayWire
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PolicyABI
+
+/// `POST /v1/chat/completions` and `POST /v1/responses`: authenticate, read and check the body once, run
+/// the request through the policy chain, route it to a target, relay the answer (JSON or SSE) back
+/// through the chain. Every exit path ends the chain run exactly once.
+package struct CompletionsHandler: Sendable {
+    package let runtime: GatewayRuntime
+    package let api: WireAPI
+    package let logger: Logger
+
+    /// The most a non-streamed upstream answer may weigh before the gateway refuses it.
+    package static let maxUpstreamBodyBytes = 64 << 20
+
+    package func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
+        let connection = context.connection
+        let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+        guard let slot = runtime.traffic.admit() else {
+            logger.with(requestID: requestID).warning(
+                "refused: \(runtime.traffic.limits.maxInflightRequests) requests in flight (max_inflight_requests)")
+            return GatewayError.overloaded.response(requestID: requestID)
+        }
+        defer { withExtendedLifetime(slot) {} }
+        let authorization = request.headers[.authorization]
+        var clientID = "anonymous"
+        if !runtime.clientKeys.isEmpty {
+            guard let id = runtime.clientKeys.clientID(forAuthorization: authorization) else {
+                let count = runtime.authFailures.wrappingAdd(1, ordering: .relaxed).newValue
+                logger.with(requestID: requestID).warning(
+                    "client authentication failed: \(ClientKeyring.describe(presented: authorization))",
+                    metadata: [
+                        "client_ip": .string(context.remoteAddress), "auth_failures_total": .stringConvertible(count),
+                    ])
+                return GatewayError.unauthorized.response(requestID: requestID)
+            }
+            clientID = id
+        }
+
+        let limit = runtime.config.gateway.maxBodyBytes
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            return GatewayError.bodyTooLarge(limit: limit).response(requestID: requestID)
+        }
+        var request = request
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try await request.collectBody(upTo: limit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            return GatewayError.bodyTooLarge(limit: limit).response(requestID: requestID)
+        } catch {
+            return GatewayError(
+                status: 400, message: "The request body could not be read: the connection failed.",
+                type: "invalid_request_error", code: "body_read_failed"
+            ).response(requestID: requestID)
+        }
+
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(parsing: bytes)
+        } catch {
+            return GatewayError.invalidJSON(error.message).response(requestID: requestID)
+        }
+        if let invalid = validateRequest(document, api: api) {
+            var error = GatewayError.validation(invalid.message, param: invalid.param)
+            error.code = invalid.code
+            return error.response(requestID: requestID)
+        }
+        let model = requestModel(in: document) ?? ""
+        let stream = requestStream(in: document)
+
+        let choices: [TargetPool.Choice]
+        do {
+            choices = try runtime.pool.candidates(model: model, api: api)
+        } catch {
+            return error.response(requestID: requestID)
+        }
+        let exchange = Exchange(
+            requestID: requestID, route: request.uri.path, api: api, model: model, clientID: clientID,
+            clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
+            packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers))
+        let run = runtime.chain.start(exchange)
+        let ticket = ExchangeTicket(run: run, slot: slot, stopping: runtime.stopping)
+        defer { withExtendedLifetime(ticket) {} }
+
+        let requestResult = await run.request(PhaseBody(bytes: bytes, segmentPhase: .request(api), document: document))
+        switch requestResult.decision {
+        case .proceed: break
+        case .deny(let policy, let payload):
+            await run.end(PAB_END_DENIED, status: payload.status)
+            logger.with(requestID: requestID).info("request blocked by policy \(policy) (\(payload.code))")
+            return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: exchange)
+        case .failure(let policy, _):
+            await run.end(PAB_END_POLICY_ERROR, status: 503)
+            return respond(GatewayError.policyFailed(policy: policy), exchange: exchange)
+        }
+        let policyBody =
+            requestResult.changed ? (requestResult.body ?? PhaseBody(bytes: bytes, segmentPhase: nil)) : nil
+
+        let choice = choices[0]
+        let target = choice.target
+        exchange.state.withLock { $0.targetID = target.id }
+        var upstreamBytes = policyBody?.bytes ?? bytes
+        if let upstreamModel = choice.upstreamModel {
+            let current = policyBody?.document ?? document
+            upstreamBytes = rewriteModel(source: upstreamBytes, doc: current, to: upstreamModel)
+        }
+
+        if let echo = target.adapter as? EchoAdapter {
+            let answerDocument = (try? JSONDocument(parsing: upstreamBytes)) ?? document
+            let answer = echo.answer(
+                api: api, document: answerDocument, model: target.model, stream: stream, requestID: requestID)
+            if stream { return streamResponse(.local(answer), ticket: ticket, target: target) }
+            return await finishJSON(answer, status: 200, contentType: "application/json", run: run, target: target)
+        }
+
+        let context = UpstreamContext(
+            requestID: requestID, stream: stream,
+            clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
+            policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
+            forwardedHeaders: Self.forwardable(request.headers))
+        var upstreamRequest: UpstreamRequest
+        do {
+            upstreamRequest = try target.adapter.upstreamRequest(
+                for: target, api: api, body: upstreamBytes, context: context)
+        } catch {
+            await run.end(PAB_END_REJECTED, status: error.status)
+            return respond(error, exchange: exchange)
+        }
+        // The gateway-wide cap on a non-streamed upstream exchange, whatever a target allows. Streams are
+        // bounded by their idle timeout instead: a long answer that keeps flowing is not an error.
+        let requestTimeout = runtime.config.gateway.requestTimeoutSeconds
+        if !stream && requestTimeout > 0 {
+            upstreamRequest.totalTimeout = min(upstreamRequest.totalTimeout ?? requestTimeout, requestTimeout)
+        }
+
+        let upstream: UpstreamResponse
+        do {
+            upstream = try await runtime.upstream.send(upstreamRequest) { cancel in
+                connection?.onClientGone(cancel)
+                ticket.stopWith(cancel)
+            }
+        } catch {
+            let (gatewayError, reason) = map(error, target: target.id)
+            await run.end(reason, status: gatewayError.status)
+            logger.with(requestID: requestID).warning("upstream \(target.id) failed: \(gatewayError.message)")
+            return respond(gatewayError, exchange: exchange)
+        }
+
+        exchange.state.withLock { $0.upstreamResponseHeaders = upstream.headers }
+        let contentType = upstream.header("content-type") ?? "application/json"
+        if (200..<300).contains(upstream.status) && stream && contentType.lowercased().hasPrefix("text/event-stream") {
+            if runtime.chain.needsFullStream { return await bufferedStream(upstream, ticket: ticket, target: target) }
+            return streamResponse(.upstream(upstream.body), ticket: ticket, target: target)
+        }
+        let body: [UInt8]
+        do {
+            body = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
+        } catch {
+            let (gatewayError, reason) = map(error, target: target.id)
+            await run.end(reason, status: gatewayError.status)
+            return respond(gatewayError, exchange: exchange)
+        }
+        guard (200..<300).contains(upstream.status) else {
+            return await upstreamError(upstream, body: body, contentType: contentType, run: run, target: target)
+        }
+        return await finishJSON(body, status: upstream.status, contentType: contentType, run: run, target: target)
+    }
+
+    // MARK: - answers
+
+    /// A non-streamed 2xx answer: through on_response, then to the client.
+    private func finishJSON(_ body: [UInt8], status: Int, contentType: String, run: ChainRun, target: Target) async
+        -> Response
+    {
+        let exchange = run.exchange
+        exchange.state.withLock { $0.answerBody = body }
+        var output = body
+        if runtime.chain.hasResponseHooks {
+            let result = await run.response(
+                PhaseBody(bytes: body, segmentPhase: .response(api)), status: status, contentType: contentType,
+                endsExchange: true)
+            switch result.decision {
+            case .proceed:
+                if result.changed, let changed = result.body { output = changed.bytes }
+            case .deny(let policy, let payload):
+                await run.end(PAB_END_DENIED, status: payload.status)
+                return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: exchange)
+            case .failure(let policy, _):
+                await run.end(PAB_END_POLICY_ERROR, status: 503)
+                return respond(GatewayError.policyFailed(policy: policy), exchange: exchange)
+            }
+        }
+        await run.end(PAB_END_COMPLETED, status: status)
+        var headers = responseHeaders(exchange: exchange, target: target)
+        headers[.contentType] = contentType
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// Upstream headers a client needs to act on an upstream 4xx: when to retry, and the provider's
+    /// rate-limit state (SDKs honour `retry-after` / `retry-after-ms`).
+    package static let relayedErrorHeaders = [
+        "retry-after", "retry-after-ms", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+    ]
+
+    /// An upstream error answer. 4xx bodies reach the client unchanged (the client's request was wrong),
+    /// with the retry and rate-limit headers; 5xx become a gateway 502 so upstream internals are not relayed.
+    private func upstreamError(
+        _ upstream: UpstreamResponse, body: [UInt8], contentType: String, run: ChainRun, target: Target
+    ) async -> Response {
+        let status = upstream.status
+        if (status == 401 || status == 403) && target.authHeader != nil {
+            // The gateway's key was refused. In pass-through mode (the client's own key) the answer is the
+            // client's to see; here it is the operator's.
+            let detail = (try? JSONDocument(parsing: body))?.root["error"]?["message"]?.string ?? "(no message)"
+            logger.with(requestID: run.exchange.requestID).error(
+                "upstream \(target.id) refused the gateway's key (HTTP \(status)): \(ConfigDecoder.abbreviate(detail))")
+            let error = GatewayError.upstreamAuthFailed(target.id, status: status)
+            await run.end(PAB_END_UPSTREAM_ERROR, status: error.status)
+            return respond(error, exchange: run.exchange)
+        }
+        await run.end(PAB_END_UPSTREAM_ERROR, status: status < 500 ? status : 502)
+        guard status < 500 else { return respond(.upstreamFailed(target.id, status: status), exchange: run.exchange) }
+        var headers = responseHeaders(exchange: run.exchange, target: target)
+        headers[.contentType] = contentType
+        for name in Self.relayedErrorHeaders {
+            if let value = upstream.header(name), let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A policy declared PAB_CAP_NEEDS_FULL_STREAM: the whole stream is read first, passes on_response as
+    /// one SSE text (a deny can still use a real status), then goes out through the per-event hooks.
+    private func bufferedStream(_ upstream: UpstreamResponse, ticket: ExchangeTicket, target: Target) async -> Response
+    {
+        let run = ticket.run
+        let all: [UInt8]
+        do {
+            all = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
+        } catch {
+            let (gatewayError, reason) = map(error, target: target.id)
+            await run.end(reason, status: gatewayError.status)
+            return respond(gatewayError, exchange: run.exchange)
+        }
+        let result = await run.response(
+            PhaseBody(bytes: all, segmentPhase: nil), status: 200, contentType: "text/event-stream")
+        switch result.decision {
+        case .proceed:
+            let bytes = result.changed ? (result.body?.bytes ?? all) : all
+            return streamResponse(.local(bytes), ticket: ticket, target: target)
+        case .deny(let policy, let payload):
+            await run.end(PAB_END_DENIED, status: payload.status)
+            return respond(GatewayError.policyBlocked(policy: policy, payload: payload), exchange: run.exchange)
+        case .failure(let policy, _):
+            await run.end(PAB_END_POLICY_ERROR, status: 503)
+            return respond(GatewayError.policyFailed(policy: policy), exchange: run.exchange)
+        }
+    }
+
+    /// The streamed answer. Its body closure holds the exchange's ticket: when the server drops the body
+    /// without running it (the client left first), the ticket still ends the exchange.
+    private func streamResponse(_ source: StreamSource, ticket: ExchangeTicket, target: Target) -> Response {
+        let run = ticket.run
+        var headers = responseHeaders(exchange: run.exchange, target: target)
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("x-accel-buffering")!] = "no"
+        let relay = StreamRelay(
+            run: run, api: api, targetID: target.id, stopping: runtime.stopping,
+            maxSeconds: runtime.config.gateway.limits.streamMaxSeconds)
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                let ending = await relay.relay(source, to: &writer)
+                await ticket.run.end(ending.reason, status: ending.status)
+                try? await writer.finish(nil)
+            })
+    }
+
+    private func respond(_ error: GatewayError, exchange: Exchange) -> Response {
+        var response = error.response(requestID: exchange.requestID)
+        for (name, value) in exchange.state.withLock({ $0.responseHeaders }) {
+            if let field = HTTPField.Name(name) { response.headers[field] = value }
+        }
+        if let target = exchange.state.withLock({ $0.targetID }) { response.headers[.xGatewayTarget] = target }
+        return response
+    }
+
+    private func responseHeaders(exchange: Exchange, target: Target) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[.xRequestID] = exchange.requestID
+        headers[.xGatewayTarget] = target.id
+        for (name, value) in exchange.state.withLock({ $0.responseHeaders }) {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return headers
+    }
+
+    // MARK: - helpers
+
+    package func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
+        if case .cancelled = error, runtime.stopping.isStopping { return (.shuttingDown, PAB_END_HOST_SHUTDOWN) }
+        return Self.map(error, target: target)
+    }
+
+    package static func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
+        switch error {
+        case .couldNotConnect(let detail): (.upstreamUnreachable(target, detail), PAB_END_UPSTREAM_ERROR)
+        case .timedOut(let detail): (.upstreamTimeout(target, detail), PAB_END_TIMEOUT)
+        case .transfer(let detail): (.upstreamUnreachable(target, detail), PAB_END_UPSTREAM_ERROR)
+        case .tooLarge:
+            (
+                GatewayError(
+                    status: 502,
+                    message: "Upstream target '\(target)' sent an answer larger than \(maxUpstreamBodyBytes) bytes.",
+                    type: "upstream_error", code: "upstream_too_large"), PAB_END_UPSTREAM_ERROR
+            )
+        case .cancelled: (.upstreamUnreachable(target, "cancelled"), PAB_END_CLIENT_DISCONNECT)
+        }
+    }
+
+    package static func headerList(_ headers: HTTPFields) -> [(name: String, value: String)] {
+        headers.map { (name: $0.name.canonicalName, value: $0.value) }
+    }
+
+    /// Client headers OpenAI-style upstreams understand and that carry no gateway credentials.
+    package static let forwardedHeaderNames: [String] = ["openai-organization", "openai-project", "openai-beta"]
+
+    package static func forwardable(_ headers: HTTPFields) -> [(name: String, value: String)] {
+        forwardedHeaderNames.compactMap { name in
+            HTTPField.Name(name).flatMap { headers[$0] }.map { (name: name, value: $0) }
+        }
+    }
+}
+
+extension HTTPField.Name {
+    package static let xRequestID = HTTPField.Name("x-request-id")!
+    /// The id of the provider target that served (or was chosen for) the exchange.
+    package static let xGatewayTarget = HTTPField.Name("x-gatewayhost-target")!
+}
+
+extension Logger {
+    package func with(requestID: String) -> Logger {
+        var logger = self
+        logger[metadataKey: "request_id"] = .string(requestID)
+        return logger
+    }
+}

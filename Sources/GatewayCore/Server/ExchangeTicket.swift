@@ -1,0 +1,43 @@
+import GatewayWire
+import PolicyABI
+import Synchronization
+
+/// What one exchange holds while it runs: its in-flight slot and its registration with the stop switch.
+/// Released when the exchange's last reference goes (the handler returns, or a streamed body was written
+/// or dropped).
+///
+/// It is also the safety net of the ABI's promise: if the exchange is released without its chain run
+/// having ended (a streamed answer whose body the server never ran because the client left before the
+/// head was written), it ends the run itself, so every `exchange_begin` still gets its `exchange_end`.
+///
+/// Usage:
+/// ```swift
+/// let ticket = ExchangeTicket(run: run, slot: slot, stopping: runtime.stopping)
+/// defer { withExtendedLifetime(ticket) {} }
+/// ```
+package final class ExchangeTicket: Sendable {
+    package let run: ChainRun
+    private let slot: InflightSlot
+    private let stopping: StopSwitch
+    private let registration = Mutex<UInt64?>(nil)
+
+    package init(run: ChainRun, slot: InflightSlot, stopping: StopSwitch) {
+        self.run = run
+        self.slot = slot
+        self.stopping = stopping
+    }
+
+    /// Makes `cancel` part of the gateway's stop (the upstream transfer of this exchange).
+    package func stopWith(_ cancel: @escaping @Sendable () -> Void) {
+        let id = stopping.register(cancel)
+        registration.withLock { $0 = id }
+    }
+
+    deinit {
+        stopping.unregister(registration.withLock { $0 })
+        guard !run.hasEnded else { return }
+        let run = run
+        let reason = stopping.isStopping ? PAB_END_HOST_SHUTDOWN : PAB_END_CLIENT_DISCONNECT
+        Task { await run.end(reason, status: 499) }
+    }
+}

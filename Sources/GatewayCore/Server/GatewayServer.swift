@@ -1,0 +1,178 @@
+import GatewayWire
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The HTTP server: routes, OpenAI-style errors for everything that is not a route, and readiness.
+///
+/// Routes: `POST /v1/chat/completions`, `POST /v1/responses`, `GET /v1/models`, `GET /healthz` (alive),
+/// `GET /readyz` (503 until the listener is up with config and plugins loaded, and again while stopping).
+package struct GatewayServer: Sendable {
+    package let runtime: GatewayRuntime
+    package let logger: Logger
+    package let ready = Ready()
+
+    package init(runtime: GatewayRuntime, logger: Logger) {
+        self.runtime = runtime
+        self.logger = logger
+    }
+
+    package final class Ready: Sendable {
+        package let flag = Atomic<Bool>(false)
+    }
+
+    /// Known paths and the method each accepts, for 405 answers.
+    package static let routes: [String: String] = [
+        "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET", "/healthz": "GET",
+        "/readyz": "GET",
+    ]
+
+    package func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: OpenAIErrorMiddleware())
+        let chat = CompletionsHandler(runtime: runtime, api: .chatCompletions, logger: logger)
+        let responses = CompletionsHandler(runtime: runtime, api: .responses, logger: logger)
+        router.post("/v1/chat/completions") { request, context in await chat.handle(request, context: context) }
+        router.post("/v1/responses") { request, context in await responses.handle(request, context: context) }
+        let pool = runtime.pool
+        router.get("/v1/models") { _, _ in ModelList.response(pool: pool) }
+        router.get("/healthz") { _, _ in Self.json(200, "{\"status\":\"ok\"}") }
+        let ready = self.ready
+        router.get("/readyz") { _, _ in
+            ready.flag.load(ordering: .relaxed)
+                ? Self.json(200, "{\"status\":\"ready\"}")
+                : GatewayError.notReady.response(requestID: RequestIdentity.generate())
+        }
+        return router
+    }
+
+    package func run() async throws {
+        let gateway = runtime.config.gateway
+        let ready = self.ready
+        let logger = self.logger
+        let traffic = runtime.traffic
+        let app = Application(
+            router: makeRouter(),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        ConnectionGuard.installer(gauge: traffic, maxBodyBytes: gateway.maxBodyBytes),
+                        ClientCloseDetector(),
+                    ],
+                    idleTimeout: .seconds(75),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: gateway.maxHeaderBytes, maxHeaderListSize: gateway.maxHeaderBytes * 4,
+                        // The guard counts header lines (431 naming max_header_count); the parser's own cap
+                        // only backs it up, memory being bounded by the header bytes anyway.
+                        maxHeaderFieldCount: max(10_000, gateway.limits.maxHeaderCount + 1)))),
+            configuration: .init(address: .hostname(gateway.listenHost, port: gateway.listenPort), serverName: nil),
+            onServerRunning: { channel in
+                ready.flag.store(true, ordering: .relaxed)
+                let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+                logger.info("gatewayhost listening on \(address)")
+            },
+            logger: logger)
+        defer {
+            ready.flag.store(false, ordering: .relaxed)
+            runtime.shutdown()
+        }
+        // SIGTERM and SIGINT drain first (see `drain`); only then does the server stop accepting.
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    await drain()
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await tasks.next()  // the server stopped
+            tasks.cancelAll()
+        }
+    }
+
+    /// The shutdown grace: `/readyz` answers 503 at once while the listener keeps accepting (a load
+    /// balancer notices the 503 and moves traffic, instead of meeting refused connections), until nothing
+    /// is in flight or `shutdown_grace_seconds` passed. Exchanges still running then are stopped: streams
+    /// end with the SSE error event, and every policy gets `exchange_end` with `PAB_END_HOST_SHUTDOWN`.
+    package func drain() async {
+        ready.flag.store(false, ordering: .relaxed)
+        let traffic = runtime.traffic
+        let grace = runtime.config.gateway.limits.shutdownGraceSeconds
+        logger.notice(
+            "stopping: /readyz answers 503; waiting up to \(grace) s for \(traffic.inflight.load(ordering: .relaxed)) exchanges in flight"
+        )
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(Int64(grace * 1000)))
+        while traffic.inflight.load(ordering: .relaxed) > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = traffic.inflight.load(ordering: .relaxed)
+        if left > 0 {
+            logger.warning("shutdown grace passed: stopping \(left) exchanges still in flight")
+            runtime.stopping.fire()
+            // Their ends (error events, exchange_end hooks) take a moment; the server waits for them too.
+            let stopDeadline = clock.now.advanced(by: .seconds(5))
+            while traffic.inflight.load(ordering: .relaxed) > 0 && clock.now < stopDeadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        logger.notice("stopping: closing the listener")
+    }
+
+    package static func json(_ status: Int, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Turns whatever escapes the routes (unknown route, wrong method, framework errors) into an OpenAI-style
+/// JSON error, so clients never see an empty or HTML body.
+package struct OpenAIErrorMiddleware: RouterMiddleware {
+    package typealias Context = GatewayRequestContext
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+            let path = request.uri.path
+            if error.status == .notFound {
+                if let allowed = GatewayServer.routes[path] {
+                    return GatewayError.methodNotAllowed(request.method.rawValue, path, allowed: allowed)
+                        .response(requestID: requestID)
+                }
+                return GatewayError.notFound(path).response(requestID: requestID)
+            }
+            return GatewayError(
+                status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase,
+                type: "invalid_request_error", code: nil
+            ).response(requestID: requestID)
+        } catch {
+            let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+            context.logger.error("unhandled error: \(String(describing: type(of: error)))")
+            return GatewayError.internal(requestID).response(requestID: requestID)
+        }
+    }
+}
+
+/// `GET /v1/models`: the configured targets' models in OpenAI's list format.
+package enum ModelList {
+    package static func response(pool: TargetPool) -> Response {
+        let items = pool.models.map {
+            "{\"id\":\(jsonQuoted($0.id)),\"object\":\"model\",\"created\":0,\"owned_by\":\(jsonQuoted($0.ownedBy))}"
+        }
+        return GatewayServer.json(200, "{\"object\":\"list\",\"data\":[\(items.joined(separator: ","))]}")
+    }
+}
