@@ -211,6 +211,15 @@ class MockUpstream:
     def closed(self) -> list[dict]:
         return self.http.get("/__mock/closed").json()
 
+    def script(self, rid: str, text: str, pieces: list[int] | None = None, ascii: bool = False) -> None:
+        """Model `mock-pieces` answers requests with x-request-id `rid` with `text`, streamed in `pieces`
+        (lengths in characters); non-ASCII as raw UTF-8 in the JSON, or \\u-escaped with `ascii`."""
+        body = {"request_id": rid, "text": text, "ascii": ascii}
+        if pieces is not None:
+            body["pieces"] = pieces
+        response = self.http.post("/__mock/script", json=body)
+        assert response.status_code == 200, response.text
+
     def stop(self) -> None:
         self.http.close()
         _end_process(self.proc)
