@@ -31,3 +31,19 @@ package func rewriteModel(source: [UInt8], doc: JSONDocument, to model: String) 
     output.append(contentsOf: source[insertAt...])
     return output
 }
+
+/// Sets the member `key` of the body's top-level object to `rawValue` (JSON text, written as it is),
+/// replacing its value when present or adding it first; every other byte stays as it was.
+package func setMember(source: [UInt8], doc: JSONDocument, key: String, rawValue: String) -> [UInt8] {
+    let root = doc.root
+    guard root.kind == .object else { return source }
+    if let current = root[key] {
+        var output = Array(source[..<current.byteRange.lowerBound])
+        output += Array(rawValue.utf8)
+        output += source[current.byteRange.upperBound...]
+        return output
+    }
+    let open = root.byteRange.lowerBound + 1
+    let member = jsonQuoted(key) + ":" + rawValue + (root.count > 0 ? "," : "")
+    return Array(source[..<open]) + Array(member.utf8) + Array(source[open...])
+}

@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func agentsAndTestingSectionsAreNotSupported() {
-        let valid = "(valid keys: pack, policies, policy, providers, gateway)"
+        let valid = "(valid keys: pack, policies, policy, providers, gateway, model_groups)"
         expectErrors(
             ConfigFixture.minimal + "\nagents: {support-bot: {max_cost: 1}}\ntesting: {}",
             [
@@ -158,7 +158,7 @@ import Testing
         expectErrors(
             yaml,
             [
-                "test.yaml:4:13: providers.strategy: expected single, fallback, latency or weighted_round_robin,"
+                "test.yaml:4:13: providers.strategy: expected single, fallback, latency, weighted_round_robin or cost,"
                     + " got 'fallbak' (did you mean 'fallback'?)"
             ])
     }
@@ -427,7 +427,7 @@ import Testing
                 "test.yaml:1:29: pack.version: expected a version like 1.2.3, got 'x'",
                 "test.yaml:2:24: policies.chain[1]: expected a policy name of lowercase letters, digits and '-'"
                     + " starting with a letter or digit, got 'Bad' (did you mean 'bad'?)",
-                "test.yaml:4:13: providers.strategy: expected single, fallback, latency or weighted_round_robin,"
+                "test.yaml:4:13: providers.strategy: expected single, fallback, latency, weighted_round_robin or cost,"
                     + " got 'random'",
                 "test.yaml:6:33: providers.targets[0].weight: expected a number greater than or equal to 0,"
                     + " got 'heavy'",

@@ -35,6 +35,8 @@ package final class Exchange: Sendable {
         package var status: Int?
         package var latencyMs: Int?
         package var usageJSON: String?
+        /// Every upstream attempt so far, in order (PAB_ATTR_ATTEMPTS_JSON, the log, x-gatewayhost-attempts).
+        package var attempts: [AttemptRecord] = []
         /// A non-streamed answer's body, kept (not copied) so that `usage()` can read its usage object
         /// when a plugin asks: parsing every answer for it would cost every request, asked or not.
         package var answerBody: [UInt8]?

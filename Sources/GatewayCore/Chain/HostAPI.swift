@@ -174,6 +174,8 @@ package enum HostAPI {
         case PAB_ATTR_USAGE_JSON: value = ex.usage()
         case PAB_ATTR_VERDICTS_JSON: value = ex.verdictsJSON
         case PAB_ATTR_STREAM: value = ex.stream ? "true" : "false"
+        case PAB_ATTR_ATTEMPTS_JSON:
+            value = "[" + ex.state.withLock { $0.attempts }.map(\.json).joined(separator: ",") + "]"
         default: value = nil
         }
         guard let value else { return PAB_ERR_NOT_FOUND }

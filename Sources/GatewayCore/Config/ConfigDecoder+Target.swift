@@ -7,7 +7,7 @@ extension ConfigDecoder {
         "id", "provider", "model", "base_url", "secret_key_ref", "api_key", "api_key_header", "api_key_prefix",
         "api_version", "timeout_seconds", "stream_timeout_seconds", "max_context_tokens", "max_messages", "headers",
         "format", "provider_type", "description", "weight", "data_policy", "pricing", "data_collection", "zdr",
-        "region", "health_probe", "forward_client_org_headers",
+        "region", "health_probe", "forward_client_org_headers", "circuit_breaker",
     ]
 
     package struct DecodedTarget {
@@ -16,7 +16,9 @@ extension ConfigDecoder {
         package var id: (value: String, node: YAMLNode)
     }
 
-    package func decodeTarget(_ node: YAMLNode, _ path: String) -> DecodedTarget? {
+    package func decodeTarget(_ node: YAMLNode, _ path: String, breakerDefaults: BreakerSettings = BreakerSettings())
+        -> DecodedTarget?
+    {
         guard let reader = mapping(node, path, expected: "a mapping describing a target", keys: Self.targetKeys)
         else { return nil }
         var target = TargetConfig(
@@ -96,6 +98,10 @@ extension ConfigDecoder {
         if let value = reader.value("health_probe") {
             target.healthProbe = healthProbe(value, reader.path("health_probe"))
         }
+        if let value = reader.value("circuit_breaker") {
+            // What the target leaves unset comes from providers.circuit_breaker.
+            target.circuitBreaker = breakerSettings(value, reader.path("circuit_breaker"), defaults: breakerDefaults)
+        }
         if let value = reader.value("forward_client_org_headers") {
             target.forwardClientOrgHeaders = bool(value, reader.path("forward_client_org_headers")) ?? false
         }
@@ -107,9 +113,7 @@ extension ConfigDecoder {
     /// Target keys the reference product defines that are checked but do not act yet (routing strategies,
     /// health probes, context limits and data policy arrive with the routing stage). Accepted so a config
     /// written for the reference loads, but never silently: each one present is a warning with its place.
-    package static let notEnforcedTargetKeys = [
-        "max_context_tokens", "max_messages", "weight", "data_policy", "pricing", "zdr", "health_probe",
-    ]
+    package static let notEnforcedTargetKeys = ["max_context_tokens", "max_messages"]
 
     private func warnNotEnforced(_ reader: MappingReader) {
         let present = Self.notEnforcedTargetKeys.compactMap { key in reader.value(key).map { (key, $0) } }
@@ -231,7 +235,7 @@ extension ConfigDecoder {
         guard
             let reader = mapping(
                 node, path, expected: "a mapping of health probe settings",
-                keys: ["path", "interval_seconds", "timeout_seconds"])
+                keys: ["path", "interval_seconds", "timeout_seconds", "unhealthy_threshold", "healthy_threshold"])
         else { return nil }
         var probe = HealthProbeConfig(path: "/models", intervalSeconds: 30, timeoutSeconds: 5)
         if let value = reader.value("path") {
@@ -247,6 +251,12 @@ extension ConfigDecoder {
         }
         if let value = reader.value("timeout_seconds") {
             probe.timeoutSeconds = number(value, reader.path("timeout_seconds")) ?? 5
+        }
+        if let value = reader.value("unhealthy_threshold") {
+            probe.unhealthyThreshold = integer(value, reader.path("unhealthy_threshold"), in: 1...100) ?? 3
+        }
+        if let value = reader.value("healthy_threshold") {
+            probe.healthyThreshold = integer(value, reader.path("healthy_threshold"), in: 1...100) ?? 2
         }
         return probe
     }

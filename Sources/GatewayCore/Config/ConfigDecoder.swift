@@ -12,7 +12,7 @@ package struct ConfigDecoder {
     /// Absolute folder of the config file: the base of a relative `gateway.plugins_dir`.
     package let baseDirectory: String
 
-    package static let topLevelKeys = ["pack", "policies", "policy", "providers", "gateway"]
+    package static let topLevelKeys = ["pack", "policies", "policy", "providers", "gateway", "model_groups"]
     /// Sections of the Keeptrusts schema that gatewayhost deliberately does not implement.
     package static let unsupportedTopLevelKeys: Set<String> = ["agents", "testing"]
 
@@ -32,8 +32,10 @@ package struct ConfigDecoder {
         let chain = decodeChain(top.required("policies", diagnostics))
         let policies = decodePolicies(top.value("policy"), chain: chain, pluginsDir: gateway.pluginsDir)
         let providers = decodeProviders(top.required("providers", diagnostics))
+        let groups = decodeModelGroups(top.value("model_groups"), targets: providers.targets)
         return GatewayConfig(
-            pack: pack, chain: chain.entries.map(\.name), policies: policies, providers: providers, gateway: gateway)
+            pack: pack, chain: chain.entries.map(\.name), policies: policies, providers: providers, gateway: gateway,
+            modelGroups: groups)
     }
 }
 

@@ -9,6 +9,8 @@ package struct GatewayConfig: Sendable, Equatable {
     package var policies: [String: PolicySettings]
     package var providers: ProvidersConfig
     package var gateway: GatewaySection
+    /// `model_groups`, in file order.
+    package var modelGroups: [ModelGroupConfig] = []
 }
 
 /// `pack:`, the identity of the policy pack (shown by the config endpoint and in logs).

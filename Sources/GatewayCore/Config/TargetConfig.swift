@@ -38,6 +38,8 @@ package struct TargetConfig: Sendable, Equatable {
     /// Forward the client's `OpenAI-Organization` / `OpenAI-Project` even when the gateway supplies the key
     /// (a gatewayhost extension; off by default: the gateway's key decides the organization it bills).
     package var forwardClientOrgHeaders = false
+    /// This target's own breaker settings (nil: `providers.circuit_breaker`).
+    package var circuitBreaker: BreakerSettings?
     /// Position of the target's mapping, for later messages about this target.
     package var line: Int
     package var column: Int
@@ -79,4 +81,7 @@ package struct HealthProbeConfig: Sendable, Equatable {
     package var path: String
     package var intervalSeconds: Double
     package var timeoutSeconds: Double
+    /// Consecutive failed probes that mark the target down, and passed ones that bring it back.
+    package var unhealthyThreshold = 3
+    package var healthyThreshold = 2
 }

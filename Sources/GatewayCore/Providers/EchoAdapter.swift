@@ -14,8 +14,24 @@ package struct EchoAdapter: ProviderAdapter {
     package func upstreamRequest(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
         throws(GatewayError) -> UpstreamRequest
     {
-        // Never reached: the handler asks `answer` instead. Kept total rather than trapping.
+        // Never reached: the router asks `localAnswer` first. Kept total rather than trapping.
         throw GatewayError.noTarget("target '\(target.id)' is local (echo) and makes no upstream request")
+    }
+
+    package func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
+        -> UpstreamResponse?
+    {
+        guard let document = try? JSONDocument(parsing: body) else {
+            let error =
+                #"{"error":{"message":"echo: the request body is not JSON","type":"invalid_request_error","param":null,"code":null}}"#
+            return UpstreamResponse(
+                status: 400, headers: [("content-type", "application/json")],
+                body: UpstreamBody(bytes: Array(error.utf8)))
+        }
+        let bytes = answer(
+            api: api, document: document, model: target.model, stream: context.stream, requestID: context.requestID)
+        let contentType = context.stream ? "text/event-stream" : "application/json"
+        return UpstreamResponse(status: 200, headers: [("content-type", contentType)], body: UpstreamBody(bytes: bytes))
     }
 
     /// The reply to `document`, as a JSON body or as SSE chunks.

@@ -20,6 +20,15 @@ package protocol ProviderAdapter: Sendable {
     /// Builds the upstream request. `body` is the request JSON as the policy chain left it.
     func upstreamRequest(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
         throws(GatewayError) -> UpstreamRequest
+    /// A provider that answers in-process (the `echo` provider) returns its answer here; the router then
+    /// treats it exactly like an upstream's. Nil (the default): send `upstreamRequest` over HTTP.
+    func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext) -> UpstreamResponse?
+}
+
+extension ProviderAdapter {
+    package func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
+        -> UpstreamResponse?
+    { nil }
 }
 
 /// Per-provider defaults, applied where the target leaves a field unset.

@@ -15,7 +15,9 @@ package enum ProviderRegistry {
         package let description: String
     }
 
-    package static func resolve(_ config: TargetConfig, file: String) throws(ResolveError) -> Target {
+    package static func resolve(
+        _ config: TargetConfig, file: String, breakerDefaults: BreakerSettings = BreakerSettings()
+    ) throws(ResolveError) -> Target {
         func fail(_ message: String) -> ResolveError {
             ResolveError(
                 description:
@@ -67,16 +69,16 @@ package enum ProviderRegistry {
         let defaults = adapter.defaults(for: provider)
         guard let baseURL = config.baseURL ?? defaults.baseURL else {
             if adapter is EchoAdapter {
-                return target(config, provider, adapter, model, serves, "local:echo", defaults)
+                return target(config, provider, adapter, model, serves, "local:echo", defaults, breakerDefaults)
             }
             throw fail("base_url is required for provider '\(provider)'")
         }
-        return target(config, provider, adapter, model, serves, baseURL, defaults)
+        return target(config, provider, adapter, model, serves, baseURL, defaults, breakerDefaults)
     }
 
     private static func target(
         _ config: TargetConfig, _ provider: String, _ adapter: any ProviderAdapter, _ model: String,
-        _ serves: Target.Serves, _ baseURL: String, _ defaults: ProviderDefaults
+        _ serves: Target.Serves, _ baseURL: String, _ defaults: ProviderDefaults, _ breakerDefaults: BreakerSettings
     ) -> Target {
         let unavailable = config.unavailableReason
         var secret = config.secret
@@ -96,7 +98,12 @@ package enum ProviderRegistry {
             streamTimeoutSeconds: config.effectiveStreamTimeoutSeconds, weight: config.weight,
             pricing: config.pricing.map { ($0.prompt ?? 0, $0.completion ?? 0) },
             forwardClientOrgHeaders: config.forwardClientOrgHeaders,
-            unavailableReason: unavailable)
+            unavailableReason: unavailable,
+            health: TargetHealth(breaker: config.circuitBreaker ?? breakerDefaults), healthProbe: config.healthProbe,
+            dataPolicy: TargetDataPolicy(
+                declared: config.zdr || config.dataPolicy != nil, zeroDataRetention: config.zeroDataRetention,
+                noTraining: config.dataPolicy?.trainingOptOut == true, retentionDays: config.dataPolicy?.retentionDays,
+                region: config.region))
     }
 }
 

@@ -34,6 +34,11 @@ package struct Target: Sendable {
     package let forwardClientOrgHeaders: Bool
     /// Why the target cannot be used (a missing key); nil when usable.
     package let unavailableReason: String?
+    /// Its breaker, recent latency and probe verdict (shared by every exchange).
+    package let health: TargetHealth
+    package let healthProbe: HealthProbeConfig?
+    /// What the provider promises about the data (`zdr`, `data_policy`, `region`).
+    package let dataPolicy: TargetDataPolicy
 
     /// The `Authorization`-style header for this target, when it has a key.
     package var authHeader: (name: String, value: String)? {
@@ -46,5 +51,38 @@ package struct Target: Sendable {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         return base + (path.hasPrefix("/") ? path : "/" + path)
+    }
+}
+
+/// A target's data promises, as routing requirements check them.
+package struct TargetDataPolicy: Sendable, Equatable {
+    /// The target declared a data policy at all (`zdr` or `data_policy`): undeclared targets never meet a
+    /// requirement.
+    package var declared = false
+    package var zeroDataRetention = false
+    package var noTraining = false
+    package var retentionDays: Int?
+    package var region: String?
+
+    /// Why this target does not meet `requirements`; nil when it does.
+    package func unmet(_ requirements: DataRequirements) -> String? {
+        if requirements.isEmpty { return nil }
+        if !requirements.allowedRegions.isEmpty {
+            guard let region, requirements.allowedRegions.contains(region) else {
+                return
+                    "region \(region ?? "(undeclared)") is not one of \(requirements.allowedRegions.joined(separator: ", "))"
+            }
+        }
+        let needsPolicy =
+            requirements.zeroDataRetention || requirements.noTraining || requirements.maxRetentionDays != nil
+        if needsPolicy && !declared { return "it declares no data policy" }
+        if requirements.zeroDataRetention && !zeroDataRetention { return "it does not promise zero data retention" }
+        if requirements.noTraining && !noTraining && !zeroDataRetention { return "it does not opt out of training" }
+        if let limit = requirements.maxRetentionDays, !zeroDataRetention {
+            guard let days = retentionDays, days <= limit else {
+                return "its retention (\(retentionDays.map { "\($0) days" } ?? "undeclared")) exceeds \(limit) days"
+            }
+        }
+        return nil
     }
 }

@@ -1,23 +1,47 @@
 import GatewayWire
+import Synchronization
 
-/// The configured targets and the routing strategy: given a model and an API, which targets may serve
-/// the exchange, in the order to try them. This is the seam the routing strategies plug into: `single`
-/// picks the first usable match; `fallback`, `latency` and `weighted_round_robin` order the same
-/// candidate list differently.
-package struct TargetPool: Sendable {
-    /// The chosen target and the model name to put in the upstream body when it differs from the client's.
-    package struct Choice: Sendable {
-        package let target: Target
-        package let upstreamModel: String?
-    }
-
+/// The configured targets, model groups and strategy: given a model and an API, which targets may serve the
+/// exchange and in which order the attempt loop tries them (`RoutePlan`).
+///
+/// Usage:
+/// ```swift
+/// let plan = try pool.plan(model: "gpt-4o", api: .chatCompletions, estimate: estimate)
+/// for candidate in plan.candidates { ... }   // see AttemptLoop
+/// ```
+package final class TargetPool: Sendable {
     package let strategy: RoutingStrategy
     package let targets: [Target]
+    package let groups: [ModelGroupConfig]
+    package let maxFallbackAttempts: Int
+    package let requirements: DataRequirements
+    /// One balancer per candidate set (a group, or the targets of one model name).
+    private let balancers = Mutex<[String: SmoothWeightedRoundRobin]>([:])
+    /// Counts `latency` picks: one in `explorationPeriod` tries another healthy target first, so a target
+    /// that recovered (or was never measured since) is measured again.
+    private let latencyPicks = Atomic<Int>(0)
+    package static let explorationPeriod = 20
 
-    /// The models clients can ask for (a target's model, and its id as an alias), for `/v1/models`.
+    package init(
+        strategy: RoutingStrategy, targets: [Target], groups: [ModelGroupConfig] = [], maxFallbackAttempts: Int = 3,
+        requirements: DataRequirements = DataRequirements()
+    ) {
+        self.strategy = strategy
+        self.targets = targets
+        self.groups = groups
+        self.maxFallbackAttempts = maxFallbackAttempts
+        self.requirements = requirements
+    }
+
+    /// The models clients can ask for: groups and their aliases, then each target's model and id.
     package var models: [(id: String, ownedBy: String)] {
         var seen = Set<String>()
         var result: [(String, String)] = []
+        for group in groups {
+            for name in [group.name] + group.aliases where seen.insert(name).inserted {
+                result.append((name, "gatewayhost"))
+            }
+        }
         for target in targets where target.unavailableReason == nil {
             for name in [target.model, target.id] where seen.insert(name).inserted {
                 result.append((name, target.provider))
@@ -26,24 +50,146 @@ package struct TargetPool: Sendable {
         return result
     }
 
-    /// Targets serving `model` on `api`, in try order. Throws 404 for a model no target serves, 503 when
-    /// every matching target is unavailable.
-    package func candidates(model: String, api: WireAPI) throws(GatewayError) -> [Choice] {
-        let matching = targets.filter { ($0.model == model || $0.id == model) && $0.serves.includes(api) }
-        guard !matching.isEmpty else {
-            if targets.contains(where: { $0.model == model || $0.id == model }) {
-                throw GatewayError.validation(
-                    "The model `\(model)` is not served on \(api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses") by this gateway.",
-                    param: "model")
+    /// The targets to try for `model` on `api`, in order. Throws 404 for a model nothing serves, 400 when it is
+    /// served on the other API only, 503 when no matching target is usable (no key, data requirements).
+    package func plan(
+        model: String, api: WireAPI, estimate: RequestEstimate = RequestEstimate(),
+        now: UInt64 = MonotonicClock.nanos()
+    ) throws(GatewayError) -> RoutePlan {
+        var sets: [(key: String, targets: [Target], strategy: RoutingStrategy)] = []
+        if let group = group(named: model) {
+            var visited: Set<String> = []
+            var current: ModelGroupConfig? = group
+            while let g = current, visited.insert(g.name).inserted {
+                let members = g.targets.compactMap { id in targets.first { $0.id == id } }
+                sets.append(("group:" + g.name, members, g.strategy ?? strategy))
+                current = g.fallbackGroup.flatMap { self.group(named: $0) }
             }
-            throw GatewayError.unknownModel(model)
+        } else {
+            let matching = targets.filter { $0.model == model || $0.id == model }
+            sets.append(("model:" + model, matching, strategy))
         }
-        let usable = matching.filter { $0.unavailableReason == nil }
-        guard !usable.isEmpty else {
-            let reasons = matching.map { "target '\($0.id)': \($0.unavailableReason ?? "unavailable")" }
-            throw GatewayError.noTarget(reasons.joined(separator: "; "))
+        let all = sets.flatMap(\.targets)
+        guard !all.isEmpty else { throw GatewayError.unknownModel(model) }
+        let serving = all.filter { $0.serves.includes(api) }
+        guard !serving.isEmpty else {
+            throw GatewayError.validation(
+                "The model `\(model)` is not served on \(api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses") by this gateway.",
+                param: "model")
         }
-        let ordered = strategy == .single ? [usable[0]] : usable
-        return ordered.map { Choice(target: $0, upstreamModel: $0.model == model ? nil : $0.model) }
+        var excluded: [String] = []
+        var candidates: [RoutePlan.Candidate] = []
+        for set in sets {
+            var usable: [Target] = []
+            for target in set.targets where target.serves.includes(api) {
+                if let reason = target.unavailableReason {
+                    excluded.append("target '\(target.id)': \(reason)")
+                } else if let unmet = target.dataPolicy.unmet(requirements) {
+                    excluded.append("target '\(target.id)' does not meet the data requirements: \(unmet)")
+                } else {
+                    usable.append(target)
+                }
+            }
+            let ordered = order(usable, strategy: set.strategy, key: set.key, estimate: estimate, now: now)
+            candidates += ordered.map { .init(target: $0, upstreamModel: $0.model == model ? nil : $0.model) }
+        }
+        guard !candidates.isEmpty else { throw GatewayError.noTarget(excluded.joined(separator: "; ")) }
+        let limit = sets.first?.strategy == .single ? 1 : maxFallbackAttempts
+        return RoutePlan(candidates: Array(candidates.prefix(limit)), strategy: sets[0].strategy)
+    }
+
+    private func group(named name: String) -> ModelGroupConfig? {
+        groups.first { $0.name == name || $0.aliases.contains(name) }
+    }
+
+    /// One candidate set in the strategy's order. Targets that look unusable now (probe down, breaker open)
+    /// go last, so they are tried only when every other one failed; when all look unusable, they are tried
+    /// anyway in the strategy's order (panic routing: better to try than to fail without trying).
+    private func order(
+        _ usable: [Target], strategy: RoutingStrategy, key: String, estimate: RequestEstimate, now: UInt64
+    ) -> [Target] {
+        let healthy = usable.filter { $0.health.looksUsable(now: now) }
+        let down = usable.filter { !$0.health.looksUsable(now: now) }
+        let pool = healthy.isEmpty ? down : healthy
+        let rest = healthy.isEmpty ? [] : down
+        var ordered: [Target]
+        switch strategy {
+        case .single, .fallback:
+            ordered = pool
+        case .weightedRoundRobin:
+            let balancer = balancers.withLock { all in
+                if let existing = all[key] { return existing }
+                let created = SmoothWeightedRoundRobin()
+                all[key] = created
+                return created
+            }
+            let byWeight = pool.sorted { $0.weight > $1.weight }
+            if let picked = balancer.pick(pool.map { ($0.id, $0.weight) }),
+                let first = pool.first(where: { $0.id == picked })
+            {
+                ordered = [first] + byWeight.filter { $0.id != picked }
+            } else {
+                ordered = byWeight
+            }
+        case .latency:
+            ordered = pool.enumerated().sorted { a, b in
+                let (sa, sb) = (a.element.health.latency.score(now: now), b.element.health.latency.score(now: now))
+                return sa != sb ? sa < sb : a.offset < b.offset
+            }.map(\.element)
+            let pick = latencyPicks.wrappingAdd(1, ordering: .relaxed).newValue
+            if ordered.count > 1 && pick % Self.explorationPeriod == 0 {
+                let explored = 1 + (pick / Self.explorationPeriod) % (ordered.count - 1)
+                ordered.swapAt(0, explored)
+            }
+        case .cost:
+            ordered = pool.enumerated().sorted { a, b in
+                let (ca, cb) = (estimate.cost(a.element), estimate.cost(b.element))
+                switch (ca, cb) {
+                case (let x?, let y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.offset < b.offset
+                }
+            }.map(\.element)
+        }
+        return ordered + rest
+    }
+}
+
+/// The targets an exchange may try, in order, and the strategy that ordered them.
+package struct RoutePlan: Sendable {
+    package struct Candidate: Sendable {
+        package let target: Target
+        /// The model to put in the upstream body, when it differs from the client's (a group, an id alias).
+        package let upstreamModel: String?
+    }
+
+    package var candidates: [Candidate]
+    package var strategy: RoutingStrategy
+}
+
+/// What routing knows of a request before it is sent: for the `cost` strategy.
+package struct RequestEstimate: Sendable {
+    package var promptTokens = 0
+    /// `max_tokens` / `max_completion_tokens` / `max_output_tokens`, or a default guess of the answer's size.
+    package var completionTokens = 256
+
+    package init(promptTokens: Int = 0, completionTokens: Int = 256) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+
+    /// From the request: the prompt estimated from its size (about 4 bytes a token), the answer from its own
+    /// token cap when it sets one.
+    package init(document: JSONDocument, api: WireAPI) {
+        promptTokens = document.bytes.count / 4
+        let caps = ["max_completion_tokens", "max_tokens", "max_output_tokens"]
+        if let cap = caps.lazy.compactMap({ document.root[$0]?.int }).first, cap > 0 { completionTokens = cap }
+    }
+
+    /// USD for this request on `target`, from its `pricing`; nil when the target has none.
+    package func cost(_ target: Target) -> Double? {
+        guard let pricing = target.pricing else { return nil }
+        return (Double(promptTokens) * pricing.prompt + Double(completionTokens) * pricing.completion) / 1_000_000
     }
 }

@@ -71,12 +71,6 @@ package struct CompletionsHandler: Sendable {
         let model = requestModel(in: document) ?? ""
         let stream = requestStream(in: document)
 
-        let choices: [TargetPool.Choice]
-        do {
-            choices = try runtime.pool.candidates(model: model, api: api)
-        } catch {
-            return error.response(requestID: requestID)
-        }
         let exchange = Exchange(
             requestID: requestID, route: request.uri.path, api: api, model: model, clientID: clientID,
             clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
@@ -96,77 +90,63 @@ package struct CompletionsHandler: Sendable {
             await run.end(PAB_END_POLICY_ERROR, status: 503)
             return respond(GatewayError.policyFailed(policy: policy), exchange: exchange)
         }
-        let policyBody =
-            requestResult.changed ? (requestResult.body ?? PhaseBody(bytes: bytes, segmentPhase: nil)) : nil
-
-        let choice = choices[0]
-        let target = choice.target
-        exchange.state.withLock { $0.targetID = target.id }
-        var upstreamBytes = policyBody?.bytes ?? bytes
-        if let upstreamModel = choice.upstreamModel {
-            let current = policyBody?.document ?? document
-            upstreamBytes = rewriteModel(source: upstreamBytes, doc: current, to: upstreamModel)
-        }
-
-        if let echo = target.adapter as? EchoAdapter {
-            let answerDocument = (try? JSONDocument(parsing: upstreamBytes)) ?? document
-            let answer = echo.answer(
-                api: api, document: answerDocument, model: target.model, stream: stream, requestID: requestID)
-            if stream { return streamResponse(.local(answer), ticket: ticket, target: target) }
-            return await finishJSON(answer, status: 200, contentType: "application/json", run: run, target: target)
-        }
-
-        let context = UpstreamContext(
-            requestID: requestID, stream: stream,
-            clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
-            policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
-            forwardedHeaders: Self.forwardable(request.headers))
-        var upstreamRequest: UpstreamRequest
+        // Routing comes after the chain: a policy's change to `model` (or to the body) counts.
+        let policyBody = requestResult.changed ? requestResult.body : nil
+        let upstreamBytes = policyBody?.bytes ?? bytes
+        let upstreamDocument = policyBody?.document ?? document
+        let routedModel = requestModel(in: upstreamDocument) ?? model
+        let plan: RoutePlan
         do {
-            upstreamRequest = try target.adapter.upstreamRequest(
-                for: target, api: api, body: upstreamBytes, context: context)
+            plan = try runtime.pool.plan(
+                model: routedModel, api: api, estimate: RequestEstimate(document: upstreamDocument, api: api))
         } catch {
             await run.end(PAB_END_REJECTED, status: error.status)
             return respond(error, exchange: exchange)
         }
-        // The gateway-wide cap on a non-streamed upstream exchange, whatever a target allows. Streams are
-        // bounded by their idle timeout instead: a long answer that keeps flowing is not an error.
-        let requestTimeout = runtime.config.gateway.requestTimeoutSeconds
-        if !stream && requestTimeout > 0 {
-            upstreamRequest.totalTimeout = min(upstreamRequest.totalTimeout ?? requestTimeout, requestTimeout)
-        }
 
-        let upstream: UpstreamResponse
-        do {
-            upstream = try await runtime.upstream.send(upstreamRequest) { cancel in
+        let deadlineSeconds = runtime.config.gateway.requestTimeoutSeconds
+        let attempts = AttemptLoop.Request(
+            api: api, body: upstreamBytes, document: upstreamDocument, stream: stream,
+            context: UpstreamContext(
+                requestID: requestID, stream: stream,
+                clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
+                policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
+                forwardedHeaders: Self.forwardable(request.headers)),
+            deadline: MonotonicClock.nanos() &+ UInt64(max(deadlineSeconds, 0.001) * 1e9),
+            registerCancel: { cancel in
                 connection?.onClientGone(cancel)
                 ticket.stopWith(cancel)
+            },
+            isAbandoned: { connection?.isGone == true || ticket.isStopping })
+        let outcome = await runtime.attempts.run(plan, attempts) { attempt in
+            exchange.state.withLock {
+                $0.attempts.append(attempt)
+                $0.targetID = attempt.target
             }
-        } catch {
-            let (gatewayError, reason) = map(error, target: target.id)
-            await run.end(reason, status: gatewayError.status)
-            logger.with(requestID: requestID).warning("upstream \(target.id) failed: \(gatewayError.message)")
-            return respond(gatewayError, exchange: exchange)
         }
-
-        exchange.state.withLock { $0.upstreamResponseHeaders = upstream.headers }
-        let contentType = upstream.header("content-type") ?? "application/json"
-        if (200..<300).contains(upstream.status) && stream && contentType.lowercased().hasPrefix("text/event-stream") {
-            if runtime.chain.needsFullStream { return await bufferedStream(upstream, ticket: ticket, target: target) }
-            return streamResponse(.upstream(upstream.body), ticket: ticket, target: target)
+        switch outcome {
+        case .answered(let answer):
+            exchange.state.withLock {
+                $0.targetID = answer.target.id
+                $0.upstreamResponseHeaders = answer.headers
+            }
+            let contentType = answer.header("content-type") ?? "application/json"
+            if let body = answer.stream {
+                if runtime.chain.needsFullStream {
+                    return await bufferedStream(body, ticket: ticket, target: answer.target)
+                }
+                return streamResponse(.upstream(body), ticket: ticket, target: answer.target)
+            }
+            return await finishJSON(
+                answer.json ?? [], status: answer.status, contentType: contentType, run: run, target: answer.target)
+        case .refused(let status, let headers, let body, let target):
+            exchange.state.withLock { $0.upstreamResponseHeaders = headers }
+            return await upstreamError(status: status, headers: headers, body: body, run: run, target: target)
+        case .failed(let error, let reason, _):
+            await run.end(reason, status: error.status)
+            logger.with(requestID: requestID).warning("upstream failed: \(error.message)")
+            return respond(error, exchange: exchange)
         }
-        let body: [UInt8]
-        do {
-            body = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
-        } catch {
-            let (gatewayError, reason) = map(error, target: target.id)
-            await run.end(reason, status: gatewayError.status)
-            return respond(gatewayError, exchange: exchange)
-        }
-        guard (200..<300).contains(upstream.status) else {
-            return await upstreamError(upstream, body: body, contentType: contentType, run: run, target: target)
-        }
-        return await finishJSON(body, status: upstream.status, contentType: contentType, run: run, target: target)
     }
 
     // MARK: - answers
@@ -210,13 +190,16 @@ package struct CompletionsHandler: Sendable {
 
     /// An upstream error answer. 4xx bodies reach the client unchanged (the client's request was wrong),
     /// with the retry and rate-limit headers; 5xx become a gateway 502 so upstream internals are not relayed.
+    /// A 401/403 to the gateway's own key is the operator's problem: 502 `upstream_auth_failed`, the
+    /// provider's body (which names the key, masked) logged and not relayed.
     private func upstreamError(
-        _ upstream: UpstreamResponse, body: [UInt8], contentType: String, run: ChainRun, target: Target
+        status: Int, headers upstreamHeaders: [(name: String, value: String)], body: [UInt8], run: ChainRun,
+        target: Target
     ) async -> Response {
-        let status = upstream.status
+        func header(_ name: String) -> String? {
+            upstreamHeaders.first { $0.name.equalsIgnoringASCIICase(name) }?.value
+        }
         if (status == 401 || status == 403) && target.authHeader != nil {
-            // The gateway's key was refused. In pass-through mode (the client's own key) the answer is the
-            // client's to see; here it is the operator's.
             let detail = (try? JSONDocument(parsing: body))?.root["error"]?["message"]?.string ?? "(no message)"
             logger.with(requestID: run.exchange.requestID).error(
                 "upstream \(target.id) refused the gateway's key (HTTP \(status)): \(ConfigDecoder.abbreviate(detail))")
@@ -227,21 +210,21 @@ package struct CompletionsHandler: Sendable {
         await run.end(PAB_END_UPSTREAM_ERROR, status: status < 500 ? status : 502)
         guard status < 500 else { return respond(.upstreamFailed(target.id, status: status), exchange: run.exchange) }
         var headers = responseHeaders(exchange: run.exchange, target: target)
-        headers[.contentType] = contentType
+        headers[.contentType] = header("content-type") ?? "application/json"
         for name in Self.relayedErrorHeaders {
-            if let value = upstream.header(name), let field = HTTPField.Name(name) { headers[field] = value }
+            if let value = header(name), let field = HTTPField.Name(name) { headers[field] = value }
         }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// A policy declared PAB_CAP_NEEDS_FULL_STREAM: the whole stream is read first, passes on_response as
     /// one SSE text (a deny can still use a real status), then goes out through the per-event hooks.
-    private func bufferedStream(_ upstream: UpstreamResponse, ticket: ExchangeTicket, target: Target) async -> Response
-    {
+    private func bufferedStream(_ body: UpstreamBody, ticket: ExchangeTicket, target: Target) async -> Response {
         let run = ticket.run
         let all: [UInt8]
         do {
-            all = try await upstream.collect(upTo: Self.maxUpstreamBodyBytes)
+            all = try await UpstreamResponse(status: 200, headers: [], body: body).collect(
+                upTo: Self.maxUpstreamBodyBytes)
         } catch {
             let (gatewayError, reason) = map(error, target: target.id)
             await run.end(reason, status: gatewayError.status)
@@ -288,13 +271,21 @@ package struct CompletionsHandler: Sendable {
             if let field = HTTPField.Name(name) { response.headers[field] = value }
         }
         if let target = exchange.state.withLock({ $0.targetID }) { response.headers[.xGatewayTarget] = target }
+        if let attempts = Self.attemptCount(exchange) { response.headers[.xGatewayAttempts] = attempts }
         return response
+    }
+
+    /// Attempts that reached (or tried to reach) an upstream; nil before any.
+    private static func attemptCount(_ exchange: Exchange) -> String? {
+        let count = exchange.state.withLock { $0.attempts.filter { $0.outcome != "breaker_open" }.count }
+        return count > 0 ? String(count) : nil
     }
 
     private func responseHeaders(exchange: Exchange, target: Target) -> HTTPFields {
         var headers = HTTPFields()
         headers[.xRequestID] = exchange.requestID
         headers[.xGatewayTarget] = target.id
+        if let attempts = Self.attemptCount(exchange) { headers[.xGatewayAttempts] = attempts }
         for (name, value) in exchange.state.withLock({ $0.responseHeaders }) {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
@@ -342,6 +333,8 @@ extension HTTPField.Name {
     package static let xRequestID = HTTPField.Name("x-request-id")!
     /// The id of the provider target that served (or was chosen for) the exchange.
     package static let xGatewayTarget = HTTPField.Name("x-gatewayhost-target")!
+    /// How many upstream attempts the exchange made (retries and fallbacks included).
+    package static let xGatewayAttempts = HTTPField.Name("x-gatewayhost-attempts")!
 }
 
 extension Logger {

@@ -33,6 +33,9 @@ package final class ExchangeTicket: Sendable {
         registration.withLock { $0 = id }
     }
 
+    /// The gateway is stopping and the grace has passed: no new attempt should start.
+    package var isStopping: Bool { stopping.isStopping }
+
     deinit {
         stopping.unregister(registration.withLock { $0 })
         guard !run.hasEnded else { return }

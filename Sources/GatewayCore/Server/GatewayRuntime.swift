@@ -9,6 +9,8 @@ package final class GatewayRuntime: Sendable {
     package let config: GatewayConfig
     package let chain: PolicyChain
     package let pool: TargetPool
+    /// Runs each exchange's upstream attempts (retries, fallback, breakers).
+    package let attempts: AttemptLoop
     package let upstream: UpstreamClient
     package let clientKeys: ClientKeyring
     /// Requests refused for a missing or unknown client key since start (logged with each refusal).
@@ -28,7 +30,9 @@ package final class GatewayRuntime: Sendable {
         var problems: [String] = []
         for targetConfig in config.providers.targets {
             do throws(ProviderRegistry.ResolveError) {
-                targets.append(try ProviderRegistry.resolve(targetConfig, file: configFile))
+                targets.append(
+                    try ProviderRegistry.resolve(
+                        targetConfig, file: configFile, breakerDefaults: config.providers.circuitBreaker))
             } catch {
                 problems.append(error.description)
             }
@@ -54,8 +58,11 @@ package final class GatewayRuntime: Sendable {
                 logger.warning("target \(target.id) is unavailable: \(reason)")
             }
         }
-        self.pool = TargetPool(strategy: config.providers.strategy, targets: targets)
+        self.pool = TargetPool(
+            strategy: config.providers.strategy, targets: targets, groups: config.modelGroups,
+            maxFallbackAttempts: config.providers.maxFallbackAttempts, requirements: config.providers.requirements)
         self.upstream = UpstreamClient(threads: max(1, config.gateway.upstreamThreads))
+        self.attempts = AttemptLoop(settings: config.providers, client: upstream, logger: logger)
         self.clientKeys = ClientKeyring(keys: config.gateway.clientKeys)
         self.traffic = TrafficGauge(limits: config.gateway.limits)
     }

@@ -1,4 +1,5 @@
 import GatewayWire
+import Synchronization
 
 /// A response body as an async sequence of byte chunks, in the order curl received them.
 ///
@@ -12,27 +13,92 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     package typealias Element = [UInt8]
     package typealias Failure = UpstreamError
 
-    package let reader: BodyReader
+    /// Where the bytes come from: a curl transfer, or bytes a local provider (echo) made.
+    package enum Source: Sendable {
+        case transfer(BodyReader)
+        case local(LocalBody)
+    }
 
-    package func makeAsyncIterator() -> Iterator { Iterator(reader: reader) }
+    package let source: Source
+
+    package init(reader: BodyReader) { source = .transfer(reader) }
+    /// A body of bytes already in memory (one chunk), for local providers.
+    package init(bytes: [UInt8]) { source = .local(LocalBody(chunks: [bytes])) }
+
+    /// The same body with `chunk` read again first: the router reads a stream's first chunk before it commits
+    /// to a target, and the relay must still see it.
+    package func prepending(_ chunk: [UInt8]) -> UpstreamBody {
+        UpstreamBody(source: .local(LocalBody(chunks: [chunk], then: self)))
+    }
+
+    private init(source: Source) { self.source = source }
+
+    package func makeAsyncIterator() -> Iterator { Iterator(source: source) }
 
     /// Aborts the transfer if it is still running and drops buffered data. Later reads throw `.cancelled`.
-    package func cancel() { reader.cancel() }
+    package func cancel() {
+        switch source {
+        case .transfer(let reader): reader.cancel()
+        case .local(let local): local.cancel()
+        }
+    }
 
-    /// Buffering counters (peak queued bytes, pauses) for tests and metrics.
-    package var stats: TransferChannel.BufferStats { reader.transfer.channel.stats }
+    /// Buffering counters (peak queued bytes, pauses) for tests and metrics; zero for local bodies.
+    package var stats: TransferChannel.BufferStats {
+        switch source {
+        case .transfer(let reader): reader.transfer.channel.stats
+        case .local(let local): local.rest?.stats ?? TransferChannel.BufferStats()
+        }
+    }
 
     package struct Iterator: AsyncIteratorProtocol {
         package typealias Element = [UInt8]
         package typealias Failure = UpstreamError
 
-        package let reader: BodyReader
+        let source: Source
 
-        package mutating func next() async throws(UpstreamError) -> [UInt8]? { try await reader.next() }
+        package mutating func next() async throws(UpstreamError) -> [UInt8]? {
+            switch source {
+            case .transfer(let reader): try await reader.next()
+            case .local(let local): try await local.next()
+            }
+        }
 
         package mutating func next(isolation actor: isolated (any Actor)?) async throws(UpstreamError) -> [UInt8]? {
-            try await reader.next()
+            try await next()
         }
+    }
+}
+
+/// Chunks in memory, optionally followed by another body. Single consumer, like a transfer.
+package final class LocalBody: Sendable {
+    private struct State {
+        var chunks: [[UInt8]]
+        var cancelled = false
+    }
+    private let state: Mutex<State>
+    /// What follows the chunks (the rest of a primed stream).
+    let rest: UpstreamBody?
+
+    init(chunks: [[UInt8]], then rest: UpstreamBody? = nil) {
+        state = Mutex(State(chunks: chunks.reversed()))
+        self.rest = rest
+    }
+
+    func next() async throws(UpstreamError) -> [UInt8]? {
+        let step = state.withLock { s -> Result<[UInt8]?, UpstreamError> in
+            if s.cancelled { return .failure(.cancelled) }
+            return .success(s.chunks.popLast())
+        }
+        if let chunk = try step.get() { return chunk }
+        guard let rest else { return nil }
+        var iterator = rest.makeAsyncIterator()
+        return try await iterator.next()
+    }
+
+    func cancel() {
+        state.withLock { $0.cancelled = true }
+        rest?.cancel()
     }
 }
 

@@ -38,7 +38,7 @@
  *
  * Changes by minor (each only appends; a plugin built against an older minor behaves as before):
  *   1.1  segment kinds PAB_SEGMENT_TOOL_ARGUMENTS, _REFUSAL, _TOOL_DESCRIPTION behind the opt-in capability
- *        PAB_CAP_EXTENDED_SEGMENTS; documented: the composition rule of insert_delta, the credential
+ *        PAB_CAP_EXTENDED_SEGMENTS; attribute PAB_ATTR_ATTEMPTS_JSON; documented: the composition rule of insert_delta, the credential
  *        headers get_header never shows, which response headers get_header reads and set_header may set.
  *
  * Compatibility: this file is append-only within major version 1. Fields and host functions are never
@@ -182,6 +182,11 @@ typedef uint32_t pab_api;
 #define PAB_ATTR_USAGE_JSON 12u  /* the upstream "usage" object as JSON, when the upstream sent one */
 #define PAB_ATTR_VERDICTS_JSON 13u /* JSON array of {"policy","hook","verdict"} so far */
 #define PAB_ATTR_STREAM 14u      /* "true" when the client asked for a stream, else "false" */
+/* v1.1: every upstream attempt so far, as a JSON array of {"target","status","outcome","latency_ms"}: status
+ * null when no HTTP answer came; outcome "success", "final" (the upstream refused the request), "retryable:<
+ * class>" (connect_error, timeout, rate_limit, server_error, overloaded), "next_target" or "breaker_open".
+ * Complete in exchange_end. A v1.0 host answers PAB_ERR_NOT_FOUND. */
+#define PAB_ATTR_ATTEMPTS_JSON 15u
 
 /* Header sets for get_header / set_header. */
 typedef uint32_t pab_header_set;

@@ -1,0 +1,50 @@
+import Foundation
+import GatewayWire
+import Synchronization
+
+/// Recent latency of one target as a peak-EWMA (as Finagle and Linkerd balance load): a sample above the
+/// average replaces it at once (a target that slows down is noticed on its first slow answer); samples below
+/// pull it down with weight 1 - e^(-Δt/τ), τ = `decaySeconds`. While no sample arrives the score decays
+/// towards zero with the same τ, so a target that was slow and then left alone is tried again after a while
+/// (a recovered target is noticed), besides the router's exploration.
+///
+/// For streams the sample is the time to the first event; for JSON the time to the whole answer.
+package final class LatencyTracker: Sendable {
+    /// Decay time constant, seconds.
+    package static let decaySeconds: Double = 10
+
+    private struct State {
+        var average: Double = 0
+        var lastSample: UInt64 = 0
+        var samples = 0
+    }
+    private let state = Mutex(State())
+
+    package init() {}
+
+    package func record(milliseconds: Double, now: UInt64) {
+        state.withLock { s in
+            if s.samples == 0 || milliseconds > s.average {
+                s.average = milliseconds
+            } else {
+                let elapsed = Double(now &- s.lastSample) / 1e9
+                let weight = exp(-elapsed / Self.decaySeconds)
+                s.average = s.average * weight + milliseconds * (1 - weight)
+            }
+            s.lastSample = now
+            s.samples += 1
+        }
+    }
+
+    /// The score the `latency` strategy sorts by (milliseconds; 0 for a target never measured).
+    package func score(now: UInt64) -> Double {
+        state.withLock { s in
+            guard s.samples > 0 else { return 0 }
+            let idle = Double(now &- s.lastSample) / 1e9
+            return s.average * exp(-idle / (Self.decaySeconds * 3))
+        }
+    }
+
+    /// The average as measured, for `/health/targets` (nil before the first sample).
+    package var averageMilliseconds: Double? { state.withLock { $0.samples > 0 ? $0.average : nil } }
+}
