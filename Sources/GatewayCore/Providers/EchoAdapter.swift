@@ -6,6 +6,7 @@ import GatewayWire
 /// everything the policy chain does is visible in the answer.
 package struct EchoAdapter: ProviderAdapter {
     package let name = "echo"
+    package let answersLocally = true
 
     package func defaults(for provider: String) -> ProviderDefaults {
         ProviderDefaults(baseURL: nil, keyOptional: true)

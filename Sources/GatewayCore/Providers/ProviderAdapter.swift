@@ -23,12 +23,16 @@ package protocol ProviderAdapter: Sendable {
     /// A provider that answers in-process (the `echo` provider) returns its answer here; the router then
     /// treats it exactly like an upstream's. Nil (the default): send `upstreamRequest` over HTTP.
     func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext) -> UpstreamResponse?
+    /// True for an in-process provider: nothing to probe, no network.
+    var answersLocally: Bool { get }
 }
 
 extension ProviderAdapter {
     package func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
         -> UpstreamResponse?
     { nil }
+
+    package var answersLocally: Bool { false }
 }
 
 /// Per-provider defaults, applied where the target leaves a field unset.

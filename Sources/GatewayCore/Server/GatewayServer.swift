@@ -28,7 +28,7 @@ package struct GatewayServer: Sendable {
     /// Known paths and the method each accepts, for 405 answers.
     package static let routes: [String: String] = [
         "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET", "/healthz": "GET",
-        "/readyz": "GET",
+        "/readyz": "GET", "/health/targets": "GET",
     ]
 
     package func makeRouter() -> Router<GatewayRequestContext> {
@@ -40,6 +40,7 @@ package struct GatewayServer: Sendable {
         router.post("/v1/responses") { request, context in await responses.handle(request, context: context) }
         let pool = runtime.pool
         router.get("/v1/models") { _, _ in ModelList.response(pool: pool) }
+        router.get("/health/targets") { _, _ in TargetStatus.response(pool: pool) }
         router.get("/healthz") { _, _ in Self.json(200, "{\"status\":\"ok\"}") }
         let ready = self.ready
         router.get("/readyz") { _, _ in
@@ -83,6 +84,9 @@ package struct GatewayServer: Sendable {
         // SIGTERM and SIGINT drain first (see `drain`); only then does the server stop accepting.
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        let prober = HealthProber(targets: runtime.pool.targets, client: runtime.upstream, logger: logger)
+        let probing = Task { await prober.run() }
+        defer { probing.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -174,5 +178,28 @@ package enum ModelList {
             "{\"id\":\(jsonQuoted($0.id)),\"object\":\"model\",\"created\":0,\"owned_by\":\(jsonQuoted($0.ownedBy))}"
         }
         return GatewayServer.json(200, "{\"object\":\"list\",\"data\":[\(items.joined(separator: ","))]}")
+    }
+}
+
+/// `GET /health/targets`: each target's state as routing sees it (JSON), for operators and the status page.
+enum TargetStatus {
+    static func response(pool: TargetPool) -> Response {
+        let now = MonotonicClock.nanos()
+        let items = pool.targets.map { target -> String in
+            let health = target.health
+            let latency = health.latency.averageMilliseconds.map { String(format: "%.1f", $0) } ?? "null"
+            let available = target.unavailableReason == nil
+            var fields = [
+                "\"id\":\(jsonQuoted(target.id))", "\"provider\":\(jsonQuoted(target.provider))",
+                "\"model\":\(jsonQuoted(target.model))", "\"available\":\(available)",
+                "\"probed\":\(target.healthProbe != nil)", "\"healthy\":\(health.probeHealthy)",
+                "\"breaker\":\(jsonQuoted(health.breaker.phase(now: now).rawValue))", "\"latency_ms\":\(latency)",
+                "\"weight\":\(target.weight)",
+            ]
+            if let reason = target.unavailableReason { fields.append("\"unavailable_reason\":\(jsonQuoted(reason))") }
+            if let error = health.lastProbeError { fields.append("\"last_probe_error\":\(jsonQuoted(error))") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        return GatewayServer.json(200, "{\"targets\":[\(items.joined(separator: ","))]}")
     }
 }

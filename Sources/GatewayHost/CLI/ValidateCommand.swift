@@ -36,6 +36,23 @@ struct ValidateCommand: AsyncParsableCommand {
                 let state = target.unavailableReason.map { "unavailable: \($0)" } ?? "ok"
                 print("  target \(target.id): \(target.provider) model \(target.model) [\(state)]")
             }
+            // The routing plan per model name a client can send: which targets, in which order, how.
+            let providers = loaded.config.providers
+            print(
+                "  retries: max_retries \(providers.maxRetries), retry_on \(providers.retryOn.sorted().map(\.rawValue).joined(separator: ",")),"
+                    + " max_fallback_attempts \(providers.maxFallbackAttempts)")
+            for (model, _) in runtime.pool.models {
+                for api in [WireAPI.chatCompletions, .responses] {
+                    let route = api == .chatCompletions ? "chat" : "responses"
+                    do {
+                        let plan = try runtime.pool.plan(model: model, api: api)
+                        let order = plan.candidates.map { $0.target.id }.joined(separator: " -> ")
+                        print("  route \(model) (\(route)): \(plan.strategy.rawValue): \(order)")
+                    } catch {
+                        print("  route \(model) (\(route)): \(error.message)")
+                    }
+                }
+            }
             runtime.shutdown()
         } catch {
             print("invalid: \(error)")
