@@ -32,16 +32,17 @@ import Testing
         #expect(Set(lines.map { $0.split(separator: " ")[0] }).count == lines.count)
     }
 
-    /// `Tests/abi/layout_v1_0.c` freezes every v1.0 offset with _Static_assert; it must compile against the
-    /// current header (so later minors only append) and run.
-    @Test func v1_0LayoutIsFrozen() async throws {
+    /// `Tests/abi/layout_v1_0.c` freezes every v1.0 offset with _Static_assert, `layout_v1_1.c` what v1.1
+    /// appended; both must compile against the current header (so later minors only append) and run.
+    @Test(arguments: ["layout_v1_0.c", "layout_v1_1.c"])
+    func layoutsAreFrozen(file: String) async throws {
         let folder = TestPaths.makeTemporaryFolder()
         let binary = folder + "/layout"
         let compile = try await Shell.run(
             Shell.cc,
             [
                 "-std=c11", "-Wall", "-Werror", "-I", TestPaths.abiInclude, "-o", binary,
-                TestPaths.repository + "/Tests/abi/layout_v1_0.c",
+                TestPaths.repository + "/Tests/abi/" + file,
             ])
         #expect(compile.status == 0, "\(compile.output)")
         let run = try await Shell.run(binary, [])

@@ -55,6 +55,36 @@ import Testing
         await run.end(PAB_END_COMPLETED, status: 200)
     }
 
+    @Test func policiesSeeAndExcludeCandidateTargets() async throws {
+        let picker = try await PluginBuilder.fixture("candidate_picker")
+        let chain = try ChainHarness.load([.init(name: "candidate-picker", file: picker)])
+        let routing = RoutingTests()
+        let pool = TargetPool(
+            strategy: .fallback,
+            targets: [
+                try routing.target("bad-one", zdr: true, region: "eu"), try routing.target("good"),
+                try routing.target("other", model: "elsewhere"),
+            ])
+        let exchange = Exchange(
+            requestID: RequestIdentity.generate(), route: "/v1/chat/completions", api: .chatCompletions,
+            model: "m", clientID: "c", clientIP: "127.0.0.1", stream: false, packName: "p", packVersion: "1",
+            requestHeaders: [], candidates: { model in pool.candidateTargets(model: model) })
+        let run = chain.start(exchange)
+        let body = PhaseBody(
+            bytes: Array(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#.utf8),
+            segmentPhase: .request(.chatCompletions))
+        #expect(await run.request(body).decision == .proceed)
+        await run.end(PAB_END_COMPLETED, status: 200)
+        #expect(exchange.tag("candidate-picker.seen") == "bad-one:1:eu:-1,good:0::-1")
+        let excluded = exchange.state.withLock { $0.excludedTargets }
+        #expect(excluded == ["bad-one": "excluded by policy 'candidate-picker': bad by name"])
+        let plan = try pool.plan(model: "m", api: .chatCompletions, excluded: excluded)
+        #expect(plan.candidates.map(\.target.id) == ["good"])
+        #expect(throws: GatewayError.self) {
+            try pool.plan(model: "m", api: .chatCompletions, excluded: ["good": "x", "bad-one": "y"])
+        }
+    }
+
     @Test func theHostAdvertisesV1_1() {
         #expect(HostAPI.table.pointee.abi_minor == 1)
         #expect(PluginABI.knownCapabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0)

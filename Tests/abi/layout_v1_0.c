@@ -23,6 +23,8 @@
     _Static_assert(sizeof(((type *)0)->member) == (size), #type "." #member " changed size")
 /* sizeof in v1.0. A later minor may grow a struct, never shrink it: change `==` to `>=` then. */
 #define SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " changed size")
+/* A struct a later minor grew at its end (v1.1: pab_host_api): at least its v1.0 size. */
+#define GROWN(type, size) _Static_assert(sizeof(type) >= (size), #type " shrank")
 
 /* Scalar typedefs: fixed-width, never C enums (rule 3). */
 _Static_assert(sizeof(pab_verdict) == 4, "pab_verdict");
@@ -45,7 +47,7 @@ MEMBER(pab_segment, text, 24, 16);
 MEMBER(pab_segment, item_index, 40, 4);
 MEMBER(pab_segment, part_index, 44, 4);
 
-SIZE(pab_host_api, 168);
+GROWN(pab_host_api, 168);
 MEMBER(pab_host_api, struct_size, 0, 4);
 MEMBER(pab_host_api, abi_major, 4, 2);
 MEMBER(pab_host_api, abi_minor, 6, 2);

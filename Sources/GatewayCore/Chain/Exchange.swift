@@ -49,15 +49,22 @@ package final class Exchange: Sendable {
         package var upstreamHeaders: [(name: String, value: String)] = []
         /// The upstream's response headers, once it answered (readable by plugins; not all are relayed).
         package var upstreamResponseHeaders: [(name: String, value: String)] = []
+        /// Targets policies excluded from routing (`exclude_candidate`), with their reasons.
+        package var excludedTargets: [String: String] = [:]
     }
+
+    /// The targets that may serve a model, for `get_candidate` (set by the server; none in tests that
+    /// route nothing).
+    package let candidates: (@Sendable (_ model: String) -> [Target])?
 
     package let state: Mutex<State>
 
     package init(
         requestID: String, route: String, api: WireAPI, model: String, clientID: String, clientIP: String,
         stream: Bool, packName: String, packVersion: String, requestHeaders: [(name: String, value: String)],
-        startNanos: UInt64 = MonotonicClock.nanos()
+        startNanos: UInt64 = MonotonicClock.nanos(), candidates: (@Sendable (_ model: String) -> [Target])? = nil
     ) {
+        self.candidates = candidates
         self.requestID = requestID
         self.route = route
         self.api = api

@@ -115,6 +115,14 @@ package final class HookCall: @unchecked Sendable {
         return policy.seesExtendedSegments ? body.segments : body.v1_0Segments
     }
 
+    /// The candidate targets `get_candidate` shows, computed on first use in this call from the model the
+    /// body names now (an earlier policy may have changed it).
+    lazy var candidateTargets: [Target] = {
+        guard phase == .request, let source = exchange.candidates else { return [] }
+        let model = body?.document?.root["model"]?.string ?? exchange.state.withLock { $0.model }
+        return source(model)
+    }()
+
     /// Whether this policy may change the body of the current phase.
     package var mayMutate: Bool {
         switch phase {

@@ -44,6 +44,9 @@ package enum HostAPI {
         t.counter_add = { handle, id, delta in PolicyHostHandle.from(handle)?.addCounter(id, delta) }
         t.now_ns = { MonotonicClock.nanos() }
         t.deadline_ns = { c in HookCall.from(c)?.deadlineNanos ?? 0 }
+        t.candidate_count = { c in UInt32(HookCall.from(c)?.candidateTargets.count ?? 0) }
+        t.get_candidate = { c, index, out in HostAPI.getCandidate(c, index, out) }
+        t.exclude_candidate = { c, index, reason in HostAPI.excludeCandidate(c, index, reason) }
         return t
     }
 
@@ -266,6 +269,45 @@ package enum HostAPI {
         guard call.replacementBody == nil, isValidUTF8(text) else { return PAB_ERR_INVALID }
         guard Int(index) < call.segments.count else { return PAB_ERR_NOT_FOUND }
         call.segmentEdits[Int(index)] = string(text)
+        return PAB_OK
+    }
+
+    private static func getCandidate(
+        _ c: OpaquePointer?, _ index: UInt32, _ out: UnsafeMutablePointer<pab_candidate>?
+    ) -> pab_rc {
+        guard let call = HookCall.from(c), let out else { return PAB_ERR_INVALID }
+        let targets = call.candidateTargets
+        guard Int(index) < targets.count else { return PAB_ERR_NOT_FOUND }
+        let target = targets[Int(index)]
+        let policy = target.dataPolicy
+        var filled = pab_candidate()
+        filled.struct_size = UInt32(MemoryLayout<pab_candidate>.size)
+        filled.declared = policy.declared ? 1 : 0
+        func view(_ text: String) -> pab_view {
+            let (ptr, len) = call.arena.view(of: text)
+            return pab_view(ptr: ptr, len: len)
+        }
+        filled.id = view(target.id)
+        filled.provider = view(target.provider)
+        filled.model = view(target.model)
+        filled.region = view(policy.region ?? "")
+        filled.zero_data_retention = policy.zeroDataRetention ? 1 : 0
+        filled.no_training = policy.noTraining || policy.zeroDataRetention ? 1 : 0
+        filled.retention_days = policy.retentionDays.map(Int64.init) ?? -1
+        filled.excluded = call.exchange.state.withLock { $0.excludedTargets[target.id] != nil } ? 1 : 0
+        // Write no more than the plugin's struct holds: a later, larger pab_candidate must not overrun it.
+        let size = min(Int(out.pointee.struct_size), MemoryLayout<pab_candidate>.size)
+        guard size >= MemoryLayout<UInt32>.size else { return PAB_ERR_INVALID }
+        withUnsafeBytes(of: &filled) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: size) }
+        return PAB_OK
+    }
+
+    private static func excludeCandidate(_ c: OpaquePointer?, _ index: UInt32, _ reason: pab_view) -> pab_rc {
+        guard let call = HookCall.from(c), call.phase == .request else { return PAB_ERR_INVALID }
+        let targets = call.candidateTargets
+        guard Int(index) < targets.count else { return PAB_ERR_NOT_FOUND }
+        let why = "excluded by policy '\(call.policy.name)'" + (reason.len > 0 ? ": " + string(reason) : "")
+        call.exchange.state.withLock { $0.excludedTargets[targets[Int(index)].id] = why }
         return PAB_OK
     }
 

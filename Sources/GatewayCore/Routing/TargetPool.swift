@@ -54,21 +54,9 @@ package final class TargetPool: Sendable {
     /// served on the other API only, 503 when no matching target is usable (no key, data requirements).
     package func plan(
         model: String, api: WireAPI, estimate: RequestEstimate = RequestEstimate(),
-        now: UInt64 = MonotonicClock.nanos()
+        excluded policyExclusions: [String: String] = [:], now: UInt64 = MonotonicClock.nanos()
     ) throws(GatewayError) -> RoutePlan {
-        var sets: [(key: String, targets: [Target], strategy: RoutingStrategy)] = []
-        if let group = group(named: model) {
-            var visited: Set<String> = []
-            var current: ModelGroupConfig? = group
-            while let g = current, visited.insert(g.name).inserted {
-                let members = g.targets.compactMap { id in targets.first { $0.id == id } }
-                sets.append(("group:" + g.name, members, g.strategy ?? strategy))
-                current = g.fallbackGroup.flatMap { self.group(named: $0) }
-            }
-        } else {
-            let matching = targets.filter { $0.model == model || $0.id == model }
-            sets.append(("model:" + model, matching, strategy))
-        }
+        let sets = candidateSets(model: model)
         let all = sets.flatMap(\.targets)
         guard !all.isEmpty else { throw GatewayError.unknownModel(model) }
         let serving = all.filter { $0.serves.includes(api) }
@@ -84,6 +72,8 @@ package final class TargetPool: Sendable {
             for target in set.targets where target.serves.includes(api) {
                 if let reason = target.unavailableReason {
                     excluded.append("target '\(target.id)': \(reason)")
+                } else if let reason = policyExclusions[target.id] {
+                    excluded.append("target '\(target.id)' \(reason)")
                 } else if let unmet = target.dataPolicy.unmet(requirements) {
                     excluded.append("target '\(target.id)' does not meet the data requirements: \(unmet)")
                 } else {
@@ -96,6 +86,32 @@ package final class TargetPool: Sendable {
         guard !candidates.isEmpty else { throw GatewayError.noTarget(excluded.joined(separator: "; ")) }
         let limit = sets.first?.strategy == .single ? 1 : maxFallbackAttempts
         return RoutePlan(candidates: Array(candidates.prefix(limit)), strategy: sets[0].strategy)
+    }
+
+    /// Every target that may serve `model` (its group's members and fallback groups included), for
+    /// policies that look at candidates before routing.
+    package func candidateTargets(model: String) -> [Target] {
+        var seen = Set<String>()
+        return candidateSets(model: model).flatMap(\.targets).filter {
+            $0.unavailableReason == nil && seen.insert($0.id).inserted
+        }
+    }
+
+    /// The group the client named and its fallback groups, each with its strategy; or the targets of the
+    /// model name. The key names the set for its balancer.
+    private func candidateSets(model: String) -> [(key: String, targets: [Target], strategy: RoutingStrategy)] {
+        guard let group = group(named: model) else {
+            return [("model:" + model, targets.filter { $0.model == model || $0.id == model }, strategy)]
+        }
+        var sets: [(key: String, targets: [Target], strategy: RoutingStrategy)] = []
+        var visited: Set<String> = []
+        var current: ModelGroupConfig? = group
+        while let g = current, visited.insert(g.name).inserted {
+            let members = g.targets.compactMap { id in targets.first { $0.id == id } }
+            sets.append(("group:" + g.name, members, g.strategy ?? strategy))
+            current = g.fallbackGroup.flatMap { self.group(named: $0) }
+        }
+        return sets
     }
 
     private func group(named name: String) -> ModelGroupConfig? {

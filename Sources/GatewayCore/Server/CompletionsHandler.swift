@@ -74,7 +74,8 @@ package struct CompletionsHandler: Sendable {
         let exchange = Exchange(
             requestID: requestID, route: request.uri.path, api: api, model: model, clientID: clientID,
             clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
-            packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers))
+            packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers),
+            candidates: { [pool = runtime.pool] model in pool.candidateTargets(model: model) })
         let run = runtime.chain.start(exchange)
         let ticket = ExchangeTicket(run: run, slot: slot, stopping: runtime.stopping)
         defer { withExtendedLifetime(ticket) {} }
@@ -98,7 +99,8 @@ package struct CompletionsHandler: Sendable {
         let plan: RoutePlan
         do {
             plan = try runtime.pool.plan(
-                model: routedModel, api: api, estimate: RequestEstimate(document: upstreamDocument, api: api))
+                model: routedModel, api: api, estimate: RequestEstimate(document: upstreamDocument, api: api),
+                excluded: exchange.state.withLock { $0.excludedTargets })
         } catch {
             await run.end(PAB_END_REJECTED, status: error.status)
             return respond(error, exchange: exchange)

@@ -38,7 +38,8 @@
  *
  * Changes by minor (each only appends; a plugin built against an older minor behaves as before):
  *   1.1  segment kinds PAB_SEGMENT_TOOL_ARGUMENTS, _REFUSAL, _TOOL_DESCRIPTION behind the opt-in capability
- *        PAB_CAP_EXTENDED_SEGMENTS; attribute PAB_ATTR_ATTEMPTS_JSON; documented: the composition rule of insert_delta, the credential
+ *        PAB_CAP_EXTENDED_SEGMENTS; attribute PAB_ATTR_ATTEMPTS_JSON; candidate targets in on_request
+ *        (candidate_count, get_candidate, exclude_candidate, pab_candidate); documented: the composition rule of insert_delta, the credential
  *        headers get_header never shows, which response headers get_header reads and set_header may set.
  *
  * Compatibility: this file is append-only within major version 1. Fields and host functions are never
@@ -250,6 +251,23 @@ typedef struct pab_segment {
     uint32_t part_index; /* index of the content part within that item; 0 for a plain string */
 } pab_segment;
 
+/* v1.1. One upstream target that may serve the exchange, with what it promises about data (for policies
+ * that route by data policy). OWNERSHIP: host. LIFETIME: the views are valid until the hook returns.
+ * Set struct_size to sizeof(pab_candidate) before calling get_candidate. */
+typedef struct pab_candidate {
+    uint32_t struct_size;
+    uint32_t declared;             /* 1 when the target declares a data policy (zdr or data_policy) */
+    pab_view id;                   /* the target's id */
+    pab_view provider;             /* "openai", "azure-openai", ... */
+    pab_view model;                /* the model the target would be asked for */
+    pab_view region;               /* its region; empty when undeclared */
+    uint32_t zero_data_retention;  /* 1 when it promises not to keep the exchange */
+    uint32_t no_training;          /* 1 when it promises not to train on it */
+    int64_t retention_days;        /* how long it keeps data; -1 when undeclared */
+    uint32_t excluded;             /* 1 when a policy (or the config's requirements) already excluded it */
+    uint32_t reserved0;            /* always 0 */
+} pab_candidate;
+
 /* ---------------------------------------------------------------------------------------------------
  * Host API table (host -> plugin). Given to the entry function and to create.
  * OWNERSHIP: host. LIFETIME: the whole process. THREADS: every function is thread-safe; functions
@@ -350,7 +368,20 @@ typedef struct pab_host_api {
      * overruns it is treated as PAB_VERDICT_ERROR with reason "timeout"; its result is discarded. */
     uint64_t (*deadline_ns)(pab_call *c);
 
-    /* v1.1+ members are appended here. */
+    /* v1.1. on_request only: the targets that may serve the exchange for the model requested so far (a
+     * model group's members and fallback groups included), in no particular order; 0 elsewhere. Routing
+     * happens after the whole request chain, so a later policy's change to `model` is honoured, and an
+     * exclusion holds by target id whatever the final model. Check PAB_HAS(host, pab_host_api,
+     * exclude_candidate) before using these on a host that may be v1.0. */
+    uint32_t (*candidate_count)(pab_call *c);
+    /* Fill *out (whose struct_size the caller set) with candidate `index`. PAB_ERR_NOT_FOUND past the end. */
+    pab_rc (*get_candidate)(pab_call *c, uint32_t index, pab_candidate *out);
+    /* Exclude candidate `index` from this exchange's routing; `reason` (copied) is logged. When every
+     * candidate is excluded the exchange is answered 503 no_available_target, naming the reasons (or deny
+     * yourself first with your own answer). PAB_ERR_INVALID outside on_request. */
+    pab_rc (*exclude_candidate)(pab_call *c, uint32_t index, pab_view reason);
+
+    /* Later members are appended here. */
 } pab_host_api;
 
 /* ---------------------------------------------------------------------------------------------------
