@@ -1,6 +1,5 @@
 import GatewayWire
 import PolicyABI
-import Synchronization
 
 /// The phase engine: runs the hooks of a phase on the policy executor, watches each hook's deadline
 /// from the waiting task, and carries on past a hook that overran.
@@ -47,9 +46,9 @@ extension ChainRun {
             /// the items it had not finished, unchanged.
             package var laneWithoutCurrentPolicy: [LaneItem] { output + input[min(element, input.count)...] }
         }
-        package let state: Mutex<State>
+        package let state: Locked<State>
         package init(position: Int, index: Int, lane: [LaneItem]) {
-            state = Mutex(State(position: position, index: index, input: lane))
+            state = Locked(State(position: position, index: index, input: lane))
         }
     }
 

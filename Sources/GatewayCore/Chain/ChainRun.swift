@@ -1,7 +1,6 @@
 import GatewayWire
 import Logging
 import PolicyABI
-import Synchronization
 
 /// The policy chain working on one exchange: runs each phase's hooks in chain order on the policy
 /// executor, applies verdicts, and guarantees that every successful `exchange_begin` gets exactly one
@@ -29,15 +28,15 @@ package final class ChainRun: Sendable {
         package var endReason: pab_end_reason?
     }
 
-    package let slots: Mutex<Slots>
+    package let slots: Locked<Slots>
     /// Writes the events of text policies insert into a stream, with the ids of the stream's events.
-    package let synthesizer: Mutex<StreamDeltaSynthesizer>
+    package let synthesizer: Locked<StreamDeltaSynthesizer>
 
     package init(chain: PolicyChain, exchange: Exchange) {
         self.chain = chain
         self.exchange = exchange
-        self.slots = Mutex(Slots(list: Array(repeating: Slot(), count: chain.policies.count)))
-        self.synthesizer = Mutex(StreamDeltaSynthesizer(api: exchange.api))
+        self.slots = Locked(Slots(list: Array(repeating: Slot(), count: chain.policies.count)))
+        self.synthesizer = Locked(StreamDeltaSynthesizer(api: exchange.api))
     }
 
     // MARK: - phases

@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// One client request/response pair as the policy chain sees it: the attributes plugins can read, the
 /// tags they share along the chain, and the verdicts recorded for the audit log.
@@ -57,7 +56,7 @@ package final class Exchange: Sendable {
     /// route nothing).
     package let candidates: (@Sendable (_ model: String) -> [Target])?
 
-    package let state: Mutex<State>
+    package let state: Locked<State>
 
     package init(
         requestID: String, route: String, api: WireAPI, model: String, clientID: String, clientIP: String,
@@ -75,7 +74,7 @@ package final class Exchange: Sendable {
         self.packVersion = packVersion
         self.requestHeaders = requestHeaders
         self.startNanos = startNanos
-        self.state = Mutex(State(model: model))
+        self.state = Locked(State(model: model))
     }
 
     /// Sets `key` (already namespaced) to `value`; false when the tag table is full.

@@ -1,6 +1,5 @@
 import Foundation
 import GatewayWire
-import Synchronization
 
 /// A fixed pool of threads that runs policy hooks, so plugin code (synchronous C that may block) never
 /// runs on a network event loop and a slow plugin cannot take the server's threads.
@@ -8,13 +7,13 @@ import Synchronization
 /// `run(deadline:)` gives up waiting at the deadline and returns nil, leaving the job to finish in the
 /// background: native code cannot be interrupted, but the request need not wait for it.
 package final class PolicyExecutor: Sendable {
-    private struct Queue: ~Copyable {
+    private struct Queue {
         var jobs: [@Sendable () -> Void] = []
         var head = 0
         var stopped = false
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     private let available = DispatchSemaphore(value: 0)
     package let threadCount: Int
 
@@ -81,9 +80,9 @@ package final class PolicyExecutor: Sendable {
 
 /// Resumes a continuation exactly once, whichever of the job and the deadline timer comes first.
 private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<HomedContinuation<T?>?>
+    private let continuation: Locked<HomedContinuation<T?>?>
 
-    init(_ continuation: HomedContinuation<T?>) { self.continuation = Mutex(continuation) }
+    init(_ continuation: HomedContinuation<T?>) { self.continuation = Locked(continuation) }
 
     func resume(with value: T?) {
         let pending = continuation.withLock { c -> HomedContinuation<T?>? in
@@ -105,7 +104,7 @@ package final class PendingJob<T: Sendable>: Sendable {
         var generation = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package func complete(_ value: T) {
         let (waiter, timer) = state.withLock { s -> (HomedContinuation<T?>?, UInt64?) in

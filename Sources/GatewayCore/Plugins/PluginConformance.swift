@@ -237,4 +237,4 @@ package enum ConformanceSamples {
 }
 
 private final class Counter: Sendable { let value = Atomic<Int>(0) }
-private final class DurationLog: Sendable { let values = Mutex<[UInt64]>([]) }
+private final class DurationLog: Sendable { let values = Locked<[UInt64]>([]) }

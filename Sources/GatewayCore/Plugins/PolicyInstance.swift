@@ -8,7 +8,7 @@ import Synchronization
 package final class PolicyHostHandle: Sendable {
     package let policy: String
     package let logger: Logger
-    private let counters = Mutex<[(name: String, value: UInt64)]>([])
+    private let counters = Locked<[(name: String, value: UInt64)]>([])
 
     package init(policy: String, logger: Logger) {
         self.policy = policy
@@ -55,7 +55,7 @@ package final class PolicyInstance: @unchecked Sendable {
     private let serializes: Bool
     /// The plugin set PAB_CAP_EXTENDED_SEGMENTS: it sees the v1.1 segment kinds.
     package let seesExtendedSegments: Bool
-    private let serialLock = Mutex<Void>(())
+    private let serialLock = Locked<Void>(())
     /// Counted plugin failures (error verdicts, timeouts, bad payloads); `plugins check` reports them.
     package let errorCount = Atomic<UInt64>(0)
 

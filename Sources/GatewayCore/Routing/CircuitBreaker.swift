@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// One target's circuit breaker: closed (counting consecutive failures), open (refusing the target until the
 /// cooldown ends), half-open (letting `half_open_requests` through: that many successes close it, one
@@ -27,7 +26,7 @@ package final class CircuitBreaker: Sendable {
     }
 
     package let settings: BreakerSettings
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package init(settings: BreakerSettings) { self.settings = settings }
 

@@ -1,6 +1,5 @@
 import Foundation
 import GatewayWire
-import Synchronization
 
 /// Recent latency of one target as a peak-EWMA (as Finagle and Linkerd balance load): a sample above the
 /// average replaces it at once (a target that slows down is noticed on its first slow answer); samples below
@@ -18,7 +17,7 @@ package final class LatencyTracker: Sendable {
         var lastSample: UInt64 = 0
         var samples = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package init() {}
 

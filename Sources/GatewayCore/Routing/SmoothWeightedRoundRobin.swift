@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// Smooth weighted round robin, as nginx spreads requests over weighted upstreams: each pick adds every
 /// candidate's weight to its running score, takes the highest, and subtracts the total from it. Over any
@@ -8,7 +7,7 @@ import Synchronization
 /// One instance per candidate set (a model group, or the targets of one model); only the candidates passed
 /// to a pick take part in it (unhealthy targets are left out by the caller).
 package final class SmoothWeightedRoundRobin: Sendable {
-    private let scores = Mutex<[String: Double]>([:])
+    private let scores = Locked<[String: Double]>([:])
 
     package init() {}
 

@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// What the gateway knows about one target while it runs: its breaker, its recent latency, and the verdict
 /// of its active health probe (targets without `health_probe` are always healthy as far as probing goes).
@@ -13,7 +12,7 @@ package final class TargetHealth: Sendable {
         var consecutiveSuccesses = 0
         var lastError: String?
     }
-    private let probe = Mutex(Probe())
+    private let probe = Locked(Probe())
 
     package init(breaker: BreakerSettings) { self.breaker = CircuitBreaker(settings: breaker) }
 

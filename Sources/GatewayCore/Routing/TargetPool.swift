@@ -16,7 +16,7 @@ package final class TargetPool: Sendable {
     package let maxFallbackAttempts: Int
     package let requirements: DataRequirements
     /// One balancer per candidate set (a group, or the targets of one model name).
-    private let balancers = Mutex<[String: SmoothWeightedRoundRobin]>([:])
+    private let balancers = Locked<[String: SmoothWeightedRoundRobin]>([:])
     /// Counts `latency` picks: one in `explorationPeriod` tries another healthy target first, so a target
     /// that recovered (or was never measured since) is measured again.
     private let latencyPicks = Atomic<Int>(0)

@@ -1,6 +1,5 @@
 import GatewayWire
 import NIOCore
-import Synchronization
 
 /// What the gateway knows about one client connection: whether the client is still there, and what to
 /// stop when it leaves.
@@ -19,7 +18,7 @@ package final class ClientConnection: Sendable {
         var onGone: (@Sendable () -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Runs `action` once when the client goes away, or now if it already has. Replaces the action an
     /// earlier request on this connection registered.
@@ -47,7 +46,7 @@ package final class ClientConnection: Sendable {
 /// The live connections by channel, so a request handler (which runs off the event loop and sees the
 /// channel only as `any Channel`) finds its connection's state.
 package enum ClientConnections {
-    private static let table = Mutex<[ObjectIdentifier: ClientConnection]>([:])
+    private static let table = Locked<[ObjectIdentifier: ClientConnection]>([:])
 
     package static func connection(for channel: any Channel) -> ClientConnection? {
         table.withLock { $0[ObjectIdentifier(channel)] }

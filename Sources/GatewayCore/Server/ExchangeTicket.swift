@@ -1,6 +1,5 @@
 import GatewayWire
 import PolicyABI
-import Synchronization
 
 /// What one exchange holds while it runs: its in-flight slot and its registration with the stop switch.
 /// Released when the exchange's last reference goes (the handler returns, or a streamed body was written
@@ -19,7 +18,7 @@ package final class ExchangeTicket: Sendable {
     package let run: ChainRun
     private let slot: InflightSlot
     private let stopping: StopSwitch
-    private let registration = Mutex<UInt64?>(nil)
+    private let registration = Locked<UInt64?>(nil)
 
     package init(run: ChainRun, slot: InflightSlot, stopping: StopSwitch) {
         self.run = run

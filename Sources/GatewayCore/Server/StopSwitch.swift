@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// The gateway's "stop now" for exchanges still running when the shutdown grace has passed: each
 /// registers what stops it (cancel its upstream transfer); `fire` runs them all, and every later
@@ -17,7 +16,7 @@ package final class StopSwitch: Sendable {
         var next: UInt64 = 0
         var actions: [UInt64: @Sendable () -> Void] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package var isStopping: Bool { state.withLock { $0.stopping } }
 

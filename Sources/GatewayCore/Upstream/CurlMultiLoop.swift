@@ -40,8 +40,8 @@ package final class CurlMultiLoop: @unchecked Sendable {
     private static let maxCachedConnections = 128
 
     private let multi: UnsafeMutableRawPointer
-    private let inbox = Mutex(Inbox())
-    private let thread = Mutex<pthread_t?>(nil)
+    private let inbox = Locked(Inbox())
+    private let thread = Locked<pthread_t?>(nil)
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
     /// Transfers submitted and not yet finished (for load balancing across loops).

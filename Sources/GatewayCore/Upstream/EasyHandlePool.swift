@@ -1,6 +1,5 @@
 import CCurl
 import GatewayWire
-import Synchronization
 
 /// Finished curl easy handles kept for the next transfers.
 ///
@@ -28,7 +27,7 @@ package final class EasyHandlePool: Sendable {
 
     /// Most handles kept; beyond it, returned handles are freed.
     package let capacity: Int
-    private let idle = Mutex<[IdleHandle]>([])
+    private let idle = Locked<[IdleHandle]>([])
 
     package init(capacity: Int) { self.capacity = max(0, capacity) }
 

@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// The hand-over point between a curl multi thread (producer) and the task reading the response (consumer).
 ///
@@ -13,7 +12,7 @@ package final class TransferChannel: Sendable {
 
     package let highWater: Int
     package let lowWater: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     private struct State {
         var headResult: HeadResult?
@@ -41,7 +40,7 @@ package final class TransferChannel: Sendable {
     package init(highWater: Int) {
         self.highWater = max(1, highWater)
         self.lowWater = self.highWater / 2
-        self.state = Mutex(State())
+        self.state = Locked(State())
     }
 
     package var stats: BufferStats { state.withLock { $0.stats } }

@@ -1,5 +1,4 @@
 import GatewayWire
-import Synchronization
 
 /// A response body as an async sequence of byte chunks, in the order curl received them.
 ///
@@ -76,12 +75,12 @@ package final class LocalBody: Sendable {
         var chunks: [[UInt8]]
         var cancelled = false
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// What follows the chunks (the rest of a primed stream).
     let rest: UpstreamBody?
 
     init(chunks: [[UInt8]], then rest: UpstreamBody? = nil) {
-        state = Mutex(State(chunks: chunks.reversed()))
+        state = Locked(State(chunks: chunks.reversed()))
         self.rest = rest
     }
 
