@@ -83,8 +83,7 @@ import Testing
 
     @Test func fullConfigLoadsIntoTheModel() throws {
         let loaded = try ConfigFixture.load(Self.fullConfig, environment: Self.fullEnvironment)
-        // The only warnings: keys that are accepted but do not act yet (checked in detail below).
-        #expect(loaded.warnings.allSatisfy { $0.message.contains("not enforced") })
+        #expect(loaded.warnings.isEmpty)
         #expect(loaded.file == "test.yaml")
         let config = loaded.config
         #expect(
@@ -235,7 +234,7 @@ import Testing
                   secret_key_ref: {env: BACKUP_KEY}
             """
         let loaded = try ConfigFixture.load(yaml, environment: ["BACKUP_KEY": "sk-backup", "OTHER": "x"])
-        let warnings = loaded.warnings.filter { !$0.message.contains("not enforced") }
+        let warnings = loaded.warnings
         let primary = loaded.config.providers.targets[0]
         #expect(primary.secret == nil)
         #expect(primary.secretEnvName == "OPENAI_API_KEY")
@@ -359,8 +358,8 @@ import Testing
         #expect(DidYouMean.editDistance(Array("kitten"), Array("sitting")) == 3)
     }
 
-    /// Keys the reference defines but this version does not act on are never silently accepted.
-    @Test func keysThatDoNotActYetAreWarnedAboutWithTheirPlace() throws {
+    /// Every routing, context and data-policy key acts now: none is merely accepted with a warning.
+    @Test func routingContextAndDataPolicyKeysLoadWithoutWarnings() throws {
         let yaml = """
             pack: {name: demo, version: 1.0.0}
             policies: {chain: []}
@@ -378,15 +377,7 @@ import Testing
                   health_probe: {path: /health}
                 - {id: b, model: m}
             """
-        let loaded = try ConfigFixture.load(yaml)
-        let suffix =
-            ": accepted but not enforced by this version of gatewayhost: it has no effect on routing or requests yet"
-        // Routing keys act now (no warning); the context limits are the ones still waiting.
-        #expect(
-            loaded.warnings.map(\.description) == [
-                "test.yaml:9:27: providers.targets[0].max_context_tokens" + suffix,
-                "test.yaml:10:21: providers.targets[0].max_messages" + suffix,
-            ])
+        #expect(try ConfigFixture.load(yaml).warnings.isEmpty)
         // The same config without those keys loads without a warning.
         #expect(try ConfigFixture.load(ConfigFixture.minimal).warnings.isEmpty)
     }

@@ -30,3 +30,15 @@ enum ConfigFixture {
         }
     }
 }
+
+extension ConfigFixture {
+    /// A target config with every optional field empty, for tests that build targets directly.
+    static func targetConfig(id: String, model: String = "m") -> TargetConfig {
+        TargetConfig(
+            id: id, provider: "openai-compatible", model: model, baseURL: "http://127.0.0.1:9/v1", secretEnvName: nil,
+            secret: nil, unavailableReason: nil, apiKeyHeader: nil, apiKeyPrefix: nil, apiVersion: nil,
+            timeoutSeconds: 1, streamTimeoutSeconds: nil, maxContextTokens: nil, maxMessages: nil, headers: [:],
+            format: .openai, providerType: nil, description: nil, weight: 1, dataPolicy: nil, pricing: nil,
+            dataCollection: nil, zdr: false, region: nil, healthProbe: nil, line: 1, column: 1)
+    }
+}

@@ -184,4 +184,47 @@ import Testing
         #expect(
             AttemptLoop.withStoreFalse(Array(#"{"model":"m"}"#.utf8)) == Array(#"{"store":false,"model":"m"}"#.utf8))
     }
+
+    @Test func contextLimitsTrimOrRefuseBeforeAnyUpstreamCall() async throws {
+        var config = ConfigFixture.targetConfig(id: "small")
+        config.maxMessages = 2
+        let trimming = try ProviderRegistry.resolve(config, file: "t.yaml")
+        config.maxMessages = nil
+        config.maxContextTokens = 20
+        let tiny = try ProviderRegistry.resolve(config, file: "t.yaml")
+        config.contextOverflow = .nextTarget
+        let tinyNext = try ProviderRegistry.resolve(config, file: "t.yaml")
+        let body = Array(
+            #"{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":"one"},{"role":"assistant","content":"two"},{"role":"user","content":"three \#(String(repeating: "long ", count: 60))"}]}"#
+                .utf8)
+        let client = UpstreamClient()
+        defer { client.shutdown() }
+        let loop = AttemptLoop(
+            settings: ProvidersConfig(strategy: .fallback, targets: []), client: client, logger: ChainHarness.logger)
+        let request = AttemptLoop.Request(
+            api: .chatCompletions, body: body, document: try JSONDocument(parsing: body), stream: false,
+            context: UpstreamContext(
+                requestID: "r", stream: false, clientAuthorization: nil, policyHeaders: [], forwardedHeaders: []),
+            deadline: MonotonicClock.nanos() + 2_000_000_000, registerCancel: { _ in }, isAbandoned: { false })
+        let records = Locked<[AttemptRecord]>([])
+        // Too long for a 20-token window, even trimmed: 400 context_length_exceeded, no upstream call.
+        let refused = await loop.run(
+            RoutePlan(candidates: [.init(target: tiny, upstreamModel: nil)], strategy: .fallback), request
+        ) { r in records.withLock { $0.append(r) } }
+        guard case .failed(let error, _, _) = refused else {
+            Issue.record("expected a refusal, got \(refused)"); return
+        }
+        #expect(error.status == 400 && error.code == "context_length_exceeded" && error.param == "messages")
+        #expect(records.withLock { $0.map(\.outcome) } == ["context_too_long"])
+        // next_target: the small target is skipped; the next one (max_messages 2) is tried with a trimmed body.
+        records.withLock { $0 = [] }
+        let plan = RoutePlan(
+            candidates: [.init(target: tinyNext, upstreamModel: nil), .init(target: trimming, upstreamModel: nil)],
+            strategy: .fallback)
+        _ = await loop.run(plan, request) { r in records.withLock { $0.append(r) } }
+        let outcomes = records.withLock { $0.map(\.outcome) }
+        #expect(outcomes.first == "context_too_long")
+        #expect(
+            outcomes.dropFirst().allSatisfy { $0.hasPrefix("retryable") }, "then sent (to a port nothing listens on)")
+    }
 }

@@ -7,7 +7,7 @@ extension ConfigDecoder {
         "id", "provider", "model", "base_url", "secret_key_ref", "api_key", "api_key_header", "api_key_prefix",
         "api_version", "timeout_seconds", "stream_timeout_seconds", "max_context_tokens", "max_messages", "headers",
         "format", "provider_type", "description", "weight", "data_policy", "pricing", "data_collection", "zdr",
-        "region", "health_probe", "forward_client_org_headers", "circuit_breaker",
+        "region", "health_probe", "forward_client_org_headers", "circuit_breaker", "trigger_ratio", "context_overflow",
     ]
 
     package struct DecodedTarget {
@@ -98,6 +98,18 @@ extension ConfigDecoder {
         if let value = reader.value("health_probe") {
             target.healthProbe = healthProbe(value, reader.path("health_probe"))
         }
+        if let value = reader.value("trigger_ratio") {
+            let ratio = number(value, reader.path("trigger_ratio"))
+            if let ratio, ratio > 1 {
+                diagnostics.error(
+                    value, reader.path("trigger_ratio"),
+                    "expected a ratio above 0 and at most 1, got \(describe(value))")
+            }
+            target.triggerRatio = ratio ?? 0.9
+        }
+        if let value = reader.value("context_overflow") {
+            target.contextOverflow = choice(value, reader.path("context_overflow")) ?? .reject
+        }
         if let value = reader.value("circuit_breaker") {
             // What the target leaves unset comes from providers.circuit_breaker.
             target.circuitBreaker = breakerSettings(value, reader.path("circuit_breaker"), defaults: breakerDefaults)
@@ -105,25 +117,9 @@ extension ConfigDecoder {
         if let value = reader.value("forward_client_org_headers") {
             target.forwardClientOrgHeaders = bool(value, reader.path("forward_client_org_headers")) ?? false
         }
-        warnNotEnforced(reader)
         guard let idNode else { return nil }
         return DecodedTarget(config: target, id: (target.id, idNode))
     }
-
-    /// Target keys the reference product defines that are checked but do not act yet (routing strategies,
-    /// health probes, context limits and data policy arrive with the routing stage). Accepted so a config
-    /// written for the reference loads, but never silently: each one present is a warning with its place.
-    package static let notEnforcedTargetKeys = ["max_context_tokens", "max_messages"]
-
-    private func warnNotEnforced(_ reader: MappingReader) {
-        let present = Self.notEnforcedTargetKeys.compactMap { key in reader.value(key).map { (key, $0) } }
-        for (key, node) in present.sorted(by: { $0.1.mark.line < $1.1.mark.line }) {
-            diagnostics.warning(node, reader.path(key), Self.notEnforcedMessage)
-        }
-    }
-
-    package static let notEnforcedMessage =
-        "accepted but not enforced by this version of gatewayhost: it has no effect on routing or requests yet"
 
     /// `secret_key_ref` or the discouraged literal `api_key`, never both.
     private func decodeTargetSecret(_ reader: MappingReader, into target: inout TargetConfig) {

@@ -38,6 +38,10 @@ package struct TargetConfig: Sendable, Equatable {
     /// Forward the client's `OpenAI-Organization` / `OpenAI-Project` even when the gateway supplies the key
     /// (a gatewayhost extension; off by default: the gateway's key decides the organization it bills).
     package var forwardClientOrgHeaders = false
+    /// `trigger_ratio`: trimming starts at `max_context_tokens × trigger_ratio` (0.9).
+    package var triggerRatio: Double = 0.9
+    /// `context_overflow`: what a prompt still too long after trimming gets.
+    package var contextOverflow: ContextOverflow = .reject
     /// This target's own breaker settings (nil: `providers.circuit_breaker`).
     package var circuitBreaker: BreakerSettings?
     /// Position of the target's mapping, for later messages about this target.
@@ -84,4 +88,11 @@ package struct HealthProbeConfig: Sendable, Equatable {
     /// Consecutive failed probes that mark the target down, and passed ones that bring it back.
     package var unhealthyThreshold = 3
     package var healthyThreshold = 2
+}
+
+/// `context_overflow:` a prompt longer than the target's window after trimming is answered 400
+/// `context_length_exceeded` (`reject`), or routed to the next target, which may have a larger window.
+package enum ContextOverflow: String, Sendable, Equatable, CaseIterable {
+    case reject
+    case nextTarget = "next_target"
 }

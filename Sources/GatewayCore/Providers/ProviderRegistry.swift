@@ -103,7 +103,13 @@ package enum ProviderRegistry {
             dataPolicy: TargetDataPolicy(
                 declared: config.zdr || config.dataPolicy != nil, zeroDataRetention: config.zeroDataRetention,
                 noTraining: config.dataPolicy?.trainingOptOut == true, retentionDays: config.dataPolicy?.retentionDays,
-                region: config.region))
+                region: config.region),
+            contextLimits: config.maxMessages == nil && config.maxContextTokens == nil
+                ? nil
+                : ContextLimits(
+                    maxMessages: config.maxMessages, maxContextTokens: config.maxContextTokens,
+                    triggerRatio: config.triggerRatio, vocabulary: TokenVocabulary.forModel(model)),
+            contextOverflow: config.contextOverflow)
     }
 }
 

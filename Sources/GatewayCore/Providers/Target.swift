@@ -39,6 +39,9 @@ package struct Target: Sendable {
     package let healthProbe: HealthProbeConfig?
     /// What the provider promises about the data (`zdr`, `data_policy`, `region`).
     package let dataPolicy: TargetDataPolicy
+    /// `max_messages`, `max_context_tokens`, `trigger_ratio`; nil when the target sets neither limit.
+    package let contextLimits: ContextLimits?
+    package let contextOverflow: ContextOverflow
 
     /// The `Authorization`-style header for this target, when it has a key.
     package var authHeader: (name: String, value: String)? {

@@ -75,6 +75,18 @@ package struct AttemptLoop: Sendable {
                 body = rewriteModel(source: body, doc: request.document, to: model)
             }
             if target.dataPolicy.zeroDataRetention { body = Self.withStoreFalse(body) }
+            if let limits = target.contextLimits {
+                // Before any upstream call: trim the oldest turns to fit this target's window, or refuse.
+                switch fitContext(body, limits: limits, api: request.api) {
+                case .fits(let fitted):
+                    body = fitted
+                case .tooLong(let error):
+                    record(AttemptRecord(target: target.id, status: nil, outcome: "context_too_long", latencyMs: 0))
+                    last = .failed(error, PAB_END_REJECTED, target: target)
+                    if target.contextOverflow == .nextTarget { continue }
+                    return last!
+                }
+            }
             var retries = 0
             attempts: while true {
                 let now = MonotonicClock.nanos()
@@ -137,6 +149,32 @@ package struct AttemptLoop: Sendable {
             }
         }
         return last ?? .failed(.noTarget("no target could be tried"), PAB_END_REJECTED, target: nil)
+    }
+
+    private enum Fit {
+        case fits([UInt8])
+        case tooLong(GatewayError)
+    }
+
+    /// `body` trimmed to `limits` (unchanged when it fits), or the 400 OpenAI answers a prompt too long for
+    /// the model's window.
+    private func fitContext(_ body: [UInt8], limits: ContextLimits, api: WireAPI) -> Fit {
+        guard let document = try? JSONDocument(parsing: body) else { return .fits(body) }
+        switch applyContextLimits(document, api: api, limits: limits) {
+        case .unchanged:
+            return .fits(body)
+        case .trimmed(let newBody, let dropped, let tokens):
+            logger.info("context trimmed: \(dropped) oldest messages dropped, about \(tokens) tokens left")
+            return .fits(newBody)
+        case .tooLong(let tokens, let limit):
+            return .tooLong(
+                GatewayError(
+                    status: 400,
+                    message: "This model's maximum context length is \(limit) tokens. However, your messages resulted"
+                        + " in about \(tokens) tokens. Please reduce the length of the messages.",
+                    type: "invalid_request_error", code: "context_length_exceeded",
+                    param: api == .chatCompletions ? "messages" : "input"))
+        }
     }
 
     /// Exponential backoff with full jitter: a uniform wait in [0, min(cap, base·2^retry)].
