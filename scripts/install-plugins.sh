@@ -25,4 +25,10 @@ cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
    -I Sources/PolicyABI/include -o "$dest/keyword-blocklist.so" \
    Plugins/Examples/keyword-blocklist/keyword_blocklist.c
 chmod 0644 "$dest/keyword-blocklist.so"
+
+# The data-routing built-in, the same way; its config reader is the example's mini_json.h (one copy).
+cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
+   -I Sources/PolicyABI/include -I Plugins/Examples/keyword-blocklist -o "$dest/data-routing.so" \
+   Plugins/data-routing/dr_*.c
+chmod 0644 "$dest/data-routing.so"
 echo "plugins installed in $dest/: $(cd "$dest" && ls *.so | tr '\n' ' ')"

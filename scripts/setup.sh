@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gatewayhost needs on a Debian machine with the Swift toolchain, when it is missing:
 # libcurl and libyaml headers (the gateway links them), a C compiler (plugins and their tests), and
-# python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv).
+# python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv) and clang (the
+# C fuzz targets) for the tests.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,9 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ "${1:-}" = "--with-tests" ]; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  # The sanitizer and fuzzing stages need clang with libFuzzer; the Swift toolchain ships one, Debian's
+  # clang package is the fallback when it is not on PATH.
+  command -v clang >/dev/null 2>&1 || missing+=(clang)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2

@@ -389,7 +389,8 @@ static int skip_value(reader *r, int depth) {
     if (c == '"') {
         r->p++;
         while (r->p < r->end && *r->p != '"') {
-            if (*r->p == '\\') r->p++;
+            /* A backslash as the last byte: stepping over "its" escaped byte would point past the end. */
+            if (*r->p == '\\' && r->end - r->p > 1) r->p++;
             r->p++;
         }
         if (r->p >= r->end) return -1;

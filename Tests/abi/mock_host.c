@@ -257,30 +257,57 @@ static uint64_t h_deadline_ns(pab_call *c) {
     return h_now_ns() + 1000000000u;
 }
 
+/* v1.1 candidates. The real host shows them in on_request only (0 elsewhere) and refuses exclusions outside
+ * it; it writes no more of pab_candidate than the plugin's struct_size holds. */
+static uint32_t h_candidate_count(pab_call *c) { return c->hook == MH_REQUEST ? c->ncandidates : 0; }
+static pab_rc h_get_candidate(pab_call *c, uint32_t i, pab_candidate *out) {
+    if (!out || out->struct_size < sizeof(uint32_t)) {
+        mh_violation(c, "get_candidate without a struct_size");
+        return PAB_ERR_INVALID;
+    }
+    if (c->hook != MH_REQUEST || i >= c->ncandidates) return PAB_ERR_NOT_FOUND;
+    pab_candidate filled = c->candidates[i].c;
+    filled.struct_size = sizeof filled;
+    size_t size = out->struct_size < sizeof filled ? out->struct_size : sizeof filled;
+    memcpy(out, &filled, size);
+    return PAB_OK;
+}
+static pab_rc h_exclude_candidate(pab_call *c, uint32_t i, pab_view reason) {
+    if (c->hook != MH_REQUEST) {
+        mh_violation(c, "exclude_candidate outside on_request");
+        return PAB_ERR_INVALID;
+    }
+    if (i >= c->ncandidates) return PAB_ERR_NOT_FOUND;
+    mh_candidate *k = &c->candidates[i];
+    buf_set(&k->reason, reason.ptr, reason.len); /* a second exclusion replaces the reason, as in the host */
+    k->excluded_here = 1;
+    k->c.excluded = 1;
+    return PAB_OK;
+}
+
+/* The v1.0 members, shared by both tables. */
+#define MH_API_V1_0_MEMBERS                                                                                    \
+    .abi_major = PAB_ABI_MAJOR, .log = h_log, .log_enabled = h_log_enabled, .get_header = h_get_header,       \
+    .set_header = h_set_header, .get_attribute = h_get_attribute, .set_tag = h_set_tag, .get_tag = h_get_tag, \
+    .tag_count = h_tag_count, .tag_at = h_tag_at, .deny = h_deny, .replace_body = h_replace_body,             \
+    .set_error = h_set_error, .segment_count = h_segment_count, .get_segment = h_get_segment,                 \
+    .replace_segment_text = h_replace_segment_text, .insert_delta = h_insert_delta,                           \
+    .counter_define = h_counter_define, .counter_add = h_counter_add, .now_ns = h_now_ns,                     \
+    .deadline_ns = h_deadline_ns
+
+const pab_host_api mh_api_v1_0 = {
+    .struct_size = offsetof(pab_host_api, candidate_count),
+    .abi_minor = 0,
+    MH_API_V1_0_MEMBERS,
+};
+
 const pab_host_api mh_api = {
     .struct_size = sizeof(pab_host_api),
-    .abi_major = PAB_ABI_MAJOR,
     .abi_minor = PAB_ABI_MINOR,
-    .log = h_log,
-    .log_enabled = h_log_enabled,
-    .get_header = h_get_header,
-    .set_header = h_set_header,
-    .get_attribute = h_get_attribute,
-    .set_tag = h_set_tag,
-    .get_tag = h_get_tag,
-    .tag_count = h_tag_count,
-    .tag_at = h_tag_at,
-    .deny = h_deny,
-    .replace_body = h_replace_body,
-    .set_error = h_set_error,
-    .segment_count = h_segment_count,
-    .get_segment = h_get_segment,
-    .replace_segment_text = h_replace_segment_text,
-    .insert_delta = h_insert_delta,
-    .counter_define = h_counter_define,
-    .counter_add = h_counter_add,
-    .now_ns = h_now_ns,
-    .deadline_ns = h_deadline_ns,
+    MH_API_V1_0_MEMBERS,
+    .candidate_count = h_candidate_count,
+    .get_candidate = h_get_candidate,
+    .exclude_candidate = h_exclude_candidate,
 };
 
 /* ------------------------------------------------------------------------------ driving a call */
@@ -314,6 +341,8 @@ void mh_call_free(struct pab_call *c) {
         free(c->tag_values[i]);
     }
     c->ntags = 0;
+    for (uint32_t i = 0; i < c->ncandidates; i++) mh_buf_free(&c->candidates[i].reason);
+    c->ncandidates = 0;
     mh_buf_free(&c->deny_code);
     mh_buf_free(&c->deny_message);
     mh_buf_free(&c->body);
@@ -330,6 +359,18 @@ void mh_add_segment(struct pab_call *c, pab_segment_kind kind, const char *role,
     s->len = len;
     s->item = item;
     s->part = part;
+}
+
+void mh_add_candidate(struct pab_call *c, const pab_candidate *candidate) {
+    if (c->ncandidates == MH_MAX_CANDIDATES) abort(); /* more than a test ever needs */
+    mh_candidate *k = &c->candidates[c->ncandidates++];
+    memset(k, 0, sizeof *k);
+    k->c = *candidate;
+}
+
+const char *mh_excluded(const struct pab_call *c, uint32_t index) {
+    if (index >= c->ncandidates || !c->candidates[index].excluded_here) return NULL;
+    return c->candidates[index].reason.p ? c->candidates[index].reason.p : "";
 }
 
 int mh_hook_end(struct pab_call *c, pab_verdict v) {
