@@ -168,6 +168,9 @@ import Testing
         #expect(plan.candidates.map(\.target.id) == ["b", "a", "c"])
         #expect(plan.candidates.map(\.upstreamModel) == ["y", "x", "z"])
         #expect(pool.models.map(\.id).prefix(3) == ["smart", "clever", "cheap"])
+        // The fallback cap is per group: a group larger than it still reaches its fallback group.
+        let capped = TargetPool(strategy: .fallback, targets: [a, b, c], groups: pool.groups, maxFallbackAttempts: 1)
+        #expect(try capped.plan(model: "smart", api: .chatCompletions).candidates.map(\.target.id) == ["b", "c"])
     }
 
     @Test func dataRequirementsExcludeTargetsThatDoNotMeetThem() throws {

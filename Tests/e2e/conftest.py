@@ -5,7 +5,8 @@
 - `gateway`: the main gateway (module scope), `auth_gateway`: the same config plus client keys.
 - `client`: the official `openai` SDK pointed at the main gateway.
 
-Each test is bounded to 15 s by an alarm; on a failure the gateways' stderr is attached to the report.
+Each test is bounded to 15 s by an alarm (`@pytest.mark.time_limit(seconds)` raises it for one test); on a failure
+the gateways' stderr is attached to the report.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 _running_gateways: list[Gateway] = []
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "time_limit(seconds): this test's alarm instead of the default 15 s")
+
+
 def pytest_sessionstart(session):
     binary = gateway_binary()
     if not (binary.is_file() and os.access(binary, os.X_OK)):
@@ -54,11 +59,14 @@ class _TestTimeout(Exception):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    marker = item.get_closest_marker("time_limit")
+    limit = int(marker.args[0]) if marker else TEST_TIME_LIMIT_SECONDS
+
     def expired(signum, frame):
-        raise _TestTimeout(f"test exceeded {TEST_TIME_LIMIT_SECONDS} s")
+        raise _TestTimeout(f"test exceeded {limit} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(TEST_TIME_LIMIT_SECONDS)
+    signal.alarm(limit)
     try:
         yield
     finally:

@@ -181,13 +181,21 @@ def _end_process(proc: subprocess.Popen) -> None:
         pass
 
 
-class MockUpstream:
-    """The mock upstream process and its introspection endpoints."""
+_KEEP = object()
 
-    def __init__(self) -> None:
+
+class MockUpstream:
+    """One mock upstream process and its introspection endpoints.
+
+    Each instance is its own process on its own port with its own request log, faults and settings, so a test can
+    run several (one per routing target) and kill one (`kill`, SIGKILL)."""
+
+    def __init__(self, delay_ms: float = 0) -> None:
+        command = [sys.executable, str(MOCK_SCRIPT), "--port", "0"]
+        if delay_ms:
+            command += ["--delay-ms", str(delay_ms)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(MOCK_SCRIPT), "--port", "0"], stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=_scrubbed_env({}), text=True)
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_scrubbed_env({}), text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 10)
         line = self.proc.stdout.readline() if ready else ""
         if not line.startswith("LISTENING "):
@@ -219,6 +227,47 @@ class MockUpstream:
             body["pieces"] = pieces
         response = self.http.post("/__mock/script", json=body)
         assert response.status_code == 200, response.text
+
+    # -- routing tests: completions seen, scripted faults, settings
+
+    def completions(self) -> list[dict]:
+        """The chat / Responses requests received (health probes and other GETs left out), oldest first."""
+        return [r for r in self.requests()
+                if r["method"] == "POST" and r["path"].rstrip("/").endswith(("/chat/completions", "/responses"))]
+
+    def completion_count(self) -> int:
+        return len(self.completions())
+
+    def probes(self) -> list[dict]:
+        """The GET .../models requests received (health probes)."""
+        return [r for r in self.requests() if r["method"] == "GET" and r["path"].rstrip("/").endswith("/models")]
+
+    def faults(self, *queue: dict, always=_KEEP) -> None:
+        """Appends `queue` to the instance's fault queue; `always` sets (a fault) or clears (None) the fault applied
+        while the queue is empty. See POST /__mock/faults in mock_upstream.py for the fault objects."""
+        body: dict = {}
+        if queue:
+            body["queue"] = list(queue)
+        if always is not _KEEP:
+            body["always"] = always
+        response = self.http.post("/__mock/faults", json=body)
+        assert response.status_code == 200, response.text
+
+    def clear_faults(self) -> None:
+        response = self.http.delete("/__mock/faults")
+        assert response.status_code == 200, response.text
+
+    def settings(self, **values) -> dict:
+        """delay_ms (every answer waits that long), models_status (GET .../models answers that status)."""
+        response = self.http.post("/__mock/settings", json=values)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def kill(self) -> None:
+        """SIGKILL: the upstream dies at once, open connections reset, later ones refused."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
 
     def stop(self) -> None:
         self.http.close()

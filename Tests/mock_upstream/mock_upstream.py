@@ -38,6 +38,30 @@ Introspection (not recorded themselves):
                          raw UTF-8 in the JSON, as OpenAI sends it, or \\u-escaped with "ascii": true. 400 on a
                          malformed script.
   DELETE /__mock/script  forgets every script
+  POST /__mock/faults    scripted faults of this instance (one mock process = one upstream; run several on
+                         different ports for routing tests). Body: {"queue": [fault, ...]} appends to a FIFO queue,
+                         {"always": fault} sets the fault applied while the queue is empty ({"always": null} clears
+                         it); both keys may be given. Each chat/responses request (POST; never GET .../models) takes
+                         the first queued fault whose "model" matches (a fault without "model" matches every
+                         request), else the "always" fault, else none: so "fail N times, then succeed" is a queue
+                         of N faults. Every request is recorded (GET /__mock/requests) whether it was faulted or
+                         not. A fault is an object:
+                           {"status": 429, "headers": {"Retry-After": "1"}, "body": {...}}  that HTTP answer; the
+                               body defaults to an OpenAI-style error for the status (529 / "overloaded": overloaded)
+                           {"drop": true}          closes the connection without answering (after reading the request)
+                           {"hang": true}          never answers (returns when the client goes away)
+                           {"cut_after": N}        a stream sends its head and N events, then drops the connection (0:
+                                                   nothing after the head); a JSON answer sends its head and half its
+                                                   body, then drops
+                           {"delay_ms": N}         waits N ms first (combinable with the others; alone: then answers
+                                                   normally)
+                           "model": "<name>"       optional: only requests for that model take the fault
+                         Answer: {"queue": <length>, "always": <fault or null>}.
+  GET /__mock/faults     {"queue": [...], "always": ...}      DELETE /__mock/faults   clears the queue and "always"
+  POST /__mock/settings  {"delay_ms": N, "models_status": S}: every chat/responses answer waits N ms (a slow or fast
+                         upstream, e.g. for latency routing; --delay-ms sets it at start); GET .../models answers
+                         HTTP S with an error body when S is not 200 (a failing health probe). Keys left out keep
+                         their values. GET /__mock/settings reads them.
 """
 
 import argparse
@@ -63,6 +87,10 @@ _lock = threading.Lock()
 _requests = []
 _closed = []
 _scripts = {}  # x-request-id -> (the deltas mock-pieces streams for it, whether JSON escapes non-ASCII)
+_fault_queue = []  # scripted faults, first in first out (POST /__mock/faults)
+_fault_always = None  # the fault applied while the queue has none for the request
+_settings = {"delay_ms": 0, "models_status": 200}
+FAULT_KEYS = {"status", "headers", "body", "drop", "hang", "cut_after", "delay_ms", "model"}
 
 
 class ClientGone(Exception):
@@ -158,6 +186,49 @@ def script_deltas(script):
         deltas.append(text[start:start + n])
         start += n
     return deltas
+
+
+def check_fault(fault):
+    """ValueError when `fault` is not a fault object (see POST /__mock/faults)."""
+    if not isinstance(fault, dict):
+        raise ValueError("a fault must be a JSON object")
+    unknown = set(fault) - FAULT_KEYS
+    if unknown:
+        raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
+    actions = [k for k in ("status", "drop", "hang", "cut_after") if k in fault]
+    if len(actions) > 1:
+        raise ValueError("a fault has at most one of status, drop, hang, cut_after")
+    if not actions and "delay_ms" not in fault:
+        raise ValueError("a fault needs status, drop, hang, cut_after or delay_ms")
+    if "status" in fault and not (type(fault["status"]) is int and 100 <= fault["status"] <= 599):
+        raise ValueError("status must be an HTTP status")
+    if "cut_after" in fault and not (type(fault["cut_after"]) is int and fault["cut_after"] >= 0):
+        raise ValueError("cut_after must be an integer >= 0")
+    if "delay_ms" in fault and not (isinstance(fault["delay_ms"], (int, float)) and fault["delay_ms"] >= 0):
+        raise ValueError("delay_ms must be a number >= 0")
+    if not isinstance(fault.get("headers", {}), dict):
+        raise ValueError("headers must be an object")
+
+
+def take_fault(model):
+    """The fault for a request for `model`: the first queued one that matches (removed), else "always"."""
+    with _lock:
+        for index, fault in enumerate(_fault_queue):
+            if fault.get("model") in (None, model):
+                return _fault_queue.pop(index)
+        if _fault_always is not None and _fault_always.get("model") in (None, model):
+            return _fault_always
+    return None
+
+
+def fault_error_body(status):
+    if status == 429:
+        return error_body("Rate limit reached for requests (mock fault).", "requests", "rate_limit_exceeded")
+    if status == 529:
+        return {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    if status >= 500:
+        return error_body("The server had an error while processing your request (mock fault).", "server_error")
+    return error_body("mock fault %d" % status, "invalid_request_error", "mock_fault")
 
 
 def error_body(message, etype, code=None, param=None):
@@ -312,8 +383,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in extra_headers:
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        # Head and body in one write: written apart, the small body waits for the client's delayed ACK of the
+        # head (Nagle), adding ~40 ms to every JSON answer.
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
+
+    def _drop(self):
+        """Closes the connection at once: no (further) bytes, no terminating chunk."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _client_closed(self, seconds):
         """Wait up to `seconds`; True as soon as the client closes its end of the connection."""
@@ -415,6 +500,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send_json(404, {"error": {"code": "404", "message": "Resource not found"}})
 
         if method == "GET" and path.endswith("/models"):
+            with _lock:
+                models_status = _settings["models_status"]
+            if models_status != 200:
+                return self._send_json(models_status, fault_error_body(models_status))
             return self._send_json(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 0, "owned_by": "mock"}
                 for m in ("mock-gpt", "mock-500", "mock-429", "mock-400", "mock-slow", "mock-hang", "mock-cut",
@@ -431,11 +520,43 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(400, error_body("We could not parse the JSON body of your request.",
                                                    "invalid_request_error"))
         model = body.get("model") or deployment or ""
-        self._answer(api, body, model, headers.get("x-request-id"))
+        fault = take_fault(model)
+        with _lock:
+            delay = _settings["delay_ms"] / 1000.0
+        if fault is not None and "delay_ms" in fault:
+            delay += fault["delay_ms"] / 1000.0
+        if delay > 0 and self._client_closed(delay):
+            self.close_connection = True
+            return _record_closed(self.path_only, model, 0, bool(body.get("stream")))
+        if fault is not None and self._apply_fault(fault, model, bool(body.get("stream"))):
+            return
+        self._answer(api, body, model, headers.get("x-request-id"), (fault or {}).get("cut_after"))
+
+    def _apply_fault(self, fault, model, stream):
+        """Answers with `fault` when it decides the answer (True); False lets the normal answer go out."""
+        if "status" in fault:
+            status = fault["status"]
+            body = fault.get("body", fault_error_body(status))
+            self._send_json(status, body, list(fault.get("headers", {}).items()))
+            return True
+        if fault.get("drop"):
+            self._drop()
+            return True
+        if fault.get("hang"):
+            while not self._client_closed(3600):
+                pass
+            self.close_connection = True
+            _record_closed(self.path_only, model, 0, stream)
+            return True
+        return False
 
     def _introspect(self, method, path, body_bytes=b""):
         if path == "/__mock/script":
             return self._script(method, body_bytes)
+        if path == "/__mock/faults":
+            return self._faults(method, body_bytes)
+        if path == "/__mock/settings":
+            return self._settings(method, body_bytes)
         target = {"/__mock/requests": _requests, "/__mock/closed": _closed}.get(path)
         if target is None:
             return self._send_json(404, {"error": "unknown mock path"})
@@ -445,6 +566,61 @@ class Handler(BaseHTTPRequestHandler):
                 snapshot = []
             else:
                 snapshot = list(target)
+        self._send_json(200, snapshot)
+
+    def _faults(self, method, body_bytes):
+        global _fault_always
+        if method == "DELETE":
+            with _lock:
+                _fault_queue.clear()
+                _fault_always = None
+            return self._send_json(200, {"queue": 0, "always": None})
+        if method == "GET":
+            with _lock:
+                snapshot = {"queue": list(_fault_queue), "always": _fault_always}
+            return self._send_json(200, snapshot)
+        if method != "POST":
+            return self._send_json(405, {"error": "GET, POST or DELETE"})
+        try:
+            request = json.loads(body_bytes or b"null")
+            if not isinstance(request, dict) or not set(request) <= {"queue", "always"} or not request:
+                raise ValueError('expected {"queue": [fault, ...]} and/or {"always": fault or null}')
+            queue = request.get("queue", [])
+            if not isinstance(queue, list):
+                raise ValueError("queue must be a list of faults")
+            for fault in queue:
+                check_fault(fault)
+            if request.get("always") is not None:
+                check_fault(request["always"])
+        except ValueError as error:
+            return self._send_json(400, {"error": str(error)})
+        with _lock:
+            _fault_queue.extend(queue)
+            if "always" in request:
+                _fault_always = request["always"]
+            answer = {"queue": len(_fault_queue), "always": _fault_always}
+        self._send_json(200, answer)
+
+    def _settings(self, method, body_bytes):
+        if method == "POST":
+            try:
+                update = json.loads(body_bytes or b"null")
+                if not isinstance(update, dict) or not set(update) <= set(_settings):
+                    raise ValueError("expected an object with delay_ms and/or models_status")
+                if "delay_ms" in update and not (isinstance(update["delay_ms"], (int, float))
+                                                 and update["delay_ms"] >= 0):
+                    raise ValueError("delay_ms must be a number >= 0")
+                if "models_status" in update and not (type(update["models_status"]) is int
+                                                      and 100 <= update["models_status"] <= 599):
+                    raise ValueError("models_status must be an HTTP status")
+            except ValueError as error:
+                return self._send_json(400, {"error": str(error)})
+            with _lock:
+                _settings.update(update)
+        elif method != "GET":
+            return self._send_json(405, {"error": "GET or POST"})
+        with _lock:
+            snapshot = dict(_settings)
         self._send_json(200, snapshot)
 
     def _script(self, method, body_bytes):
@@ -463,7 +639,7 @@ class Handler(BaseHTTPRequestHandler):
             _scripts[script["request_id"]] = (deltas, script.get("ascii", False))
         self._send_json(200, {"request_id": script["request_id"], "pieces": len(deltas)})
 
-    def _answer(self, api, body, model, rid=None):
+    def _answer(self, api, body, model, rid=None, fault_cut_after=None):
         stream = bool(body.get("stream"))
         if model == "mock-500":
             return self._send_json(500, error_body("The server had an error while processing your request.",
@@ -506,6 +682,14 @@ class Handler(BaseHTTPRequestHandler):
         if not stream:
             obj = chat_completion(model, reply, prompt_tokens) if api == "chat" else \
                 responses_json(model, reply, prompt_tokens)
+            if fault_cut_after is not None:  # the head and half the body, then the connection drops
+                data = json.dumps(obj, ensure_ascii=ensure_ascii).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                return self._drop()
             return self._send_json(200, obj, ensure_ascii=ensure_ascii)
 
         interval, cut_after, deltas = 0.0, None, split_words(reply)
@@ -517,6 +701,8 @@ class Handler(BaseHTTPRequestHandler):
             cut_after = CUT_AFTER_EVENTS
         elif scripted is not None:
             deltas = scripted
+        if fault_cut_after is not None:
+            cut_after = fault_cut_after
         if api == "chat":
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             events = ((None, c) for c in chat_chunks(model, deltas, include_usage, prompt_tokens))
@@ -536,7 +722,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick a free one)")
     parser.add_argument("--verbose", action="store_true", help="log each request on stderr")
+    parser.add_argument("--delay-ms", type=float, default=0, help="wait before every chat/responses answer")
     args = parser.parse_args()
+    _settings["delay_ms"] = max(0.0, args.delay_ms)
     # A parent may spawn us with signals blocked (Foundation's Process from a test runner thread does): unblock them
     # so that SIGTERM / SIGINT stop the mock.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])

@@ -80,12 +80,14 @@ package final class TargetPool: Sendable {
                     usable.append(target)
                 }
             }
-            let ordered = order(usable, strategy: set.strategy, key: set.key, estimate: estimate, now: now)
+            // The cap applies per set: a group's fallback group is reached however many targets the group has.
+            let limit = set.strategy == .single ? 1 : maxFallbackAttempts
+            let ordered = order(usable, strategy: set.strategy, key: set.key, estimate: estimate, now: now).prefix(
+                limit)
             candidates += ordered.map { .init(target: $0, upstreamModel: $0.model == model ? nil : $0.model) }
         }
         guard !candidates.isEmpty else { throw GatewayError.noTarget(excluded.joined(separator: "; ")) }
-        let limit = sets.first?.strategy == .single ? 1 : maxFallbackAttempts
-        return RoutePlan(candidates: Array(candidates.prefix(limit)), strategy: sets[0].strategy)
+        return RoutePlan(candidates: candidates, strategy: sets[0].strategy)
     }
 
     /// Every target that may serve `model` (its group's members and fallback groups included), for
