@@ -179,6 +179,15 @@ import Testing
             strategy: .fallback, targets: [plain, zdr],
             requirements: DataRequirements(zeroDataRetention: true, allowedRegions: ["eu"]))
         #expect(try order(pool) == ["private"])
+        // A client key's own requirements add to the providers' ones for that client's exchanges.
+        let open = TargetPool(strategy: .fallback, targets: [plain, zdr])
+        #expect(try order(open) == ["plain", "private"])
+        let forClient = try open.plan(
+            model: "m", api: .chatCompletions, clientRequirements: DataRequirements(allowedRegions: ["eu"]))
+        #expect(forClient.candidates.map(\.target.id) == ["private"])
+        let merged = DataRequirements(maxRetentionDays: 30, allowedRegions: ["eu", "us"]).merged(
+            with: DataRequirements(noTraining: true, maxRetentionDays: 7, allowedRegions: ["us"]))
+        #expect(merged == DataRequirements(noTraining: true, maxRetentionDays: 7, allowedRegions: ["us"]))
         let none = TargetPool(strategy: .fallback, targets: [plain], requirements: DataRequirements(noTraining: true))
         #expect(throws: GatewayError.self) { try order(none) }
         #expect(

@@ -129,7 +129,8 @@ extension ConfigDecoder {
             let itemPath = ConfigKeyPath.index(path, index)
             guard
                 let reader = mapping(
-                    item, itemPath, expected: "a mapping with id and secret_key_ref", keys: ["id", "secret_key_ref"])
+                    item, itemPath, expected: "a mapping with id and secret_key_ref",
+                    keys: ["id", "secret_key_ref", "requirements"])
             else { continue }
             var id: String?
             if let value = reader.required("id", diagnostics),
@@ -148,7 +149,13 @@ extension ConfigDecoder {
             guard let ref = reader.required("secret_key_ref", diagnostics) else { continue }
             switch decodeSecretRef(ref, reader.path("secret_key_ref")) {
             case .resolved(_, let secret):
-                if let id { keys.append(ClientKey(id: id, secret: secret)) }
+                if let id {
+                    var key = ClientKey(id: id, secret: secret)
+                    if let value = reader.value("requirements") {
+                        key.requirements = requirements(value, reader.path("requirements"))
+                    }
+                    keys.append(key)
+                }
             case .unavailable(_, let reason, let node, let path):
                 diagnostics.error(node, path, "\(reason); every client key must resolve when the config is loaded")
             case .invalid:

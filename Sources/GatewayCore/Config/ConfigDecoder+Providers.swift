@@ -112,7 +112,7 @@ extension ConfigDecoder {
     }
 
     /// `requirements: {zero_data_retention, no_training, max_retention_days, allowed_regions}`.
-    private func requirements(_ node: YAMLNode, _ path: String) -> DataRequirements {
+    package func requirements(_ node: YAMLNode, _ path: String) -> DataRequirements {
         var result = DataRequirements()
         guard
             let reader = mapping(

@@ -46,6 +46,8 @@ package struct ConnectionLimits: Sendable, Equatable {
 package struct ClientKey: Sendable, Equatable {
     package var id: String
     package var secret: Secret
+    /// Data requirements for this client's exchanges, on top of `providers.requirements`.
+    package var requirements = DataRequirements()
 }
 
 /// `gateway.log_level`. Raw values match swift-log's `Logger.Level`, so `Logger.Level(rawValue:)` converts.

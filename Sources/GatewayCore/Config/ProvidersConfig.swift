@@ -65,6 +65,20 @@ package struct DataRequirements: Sendable, Equatable {
     package var allowedRegions: [String] = []
 
     package var isEmpty: Bool { self == DataRequirements() }
+
+    /// Both sets of requirements at once (the stricter of each).
+    package func merged(with other: DataRequirements) -> DataRequirements {
+        var result = self
+        result.zeroDataRetention = zeroDataRetention || other.zeroDataRetention
+        result.noTraining = noTraining || other.noTraining
+        if let days = other.maxRetentionDays { result.maxRetentionDays = min(maxRetentionDays ?? days, days) }
+        if !other.allowedRegions.isEmpty {
+            result.allowedRegions =
+                allowedRegions.isEmpty ? other.allowedRegions : allowedRegions.filter(other.allowedRegions.contains)
+            if result.allowedRegions.isEmpty { result.allowedRegions = ["(none: the two region lists do not overlap)"] }
+        }
+        return result
+    }
 }
 
 /// `model_groups[]`: a name (and aliases) clients send as `model`, served by the listed targets.

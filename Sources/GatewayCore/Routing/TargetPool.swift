@@ -54,8 +54,10 @@ package final class TargetPool: Sendable {
     /// served on the other API only, 503 when no matching target is usable (no key, data requirements).
     package func plan(
         model: String, api: WireAPI, estimate: RequestEstimate = RequestEstimate(),
-        excluded policyExclusions: [String: String] = [:], now: UInt64 = MonotonicClock.nanos()
+        excluded policyExclusions: [String: String] = [:], clientRequirements: DataRequirements? = nil,
+        now: UInt64 = MonotonicClock.nanos()
     ) throws(GatewayError) -> RoutePlan {
+        let requirements = clientRequirements.map { self.requirements.merged(with: $0) } ?? self.requirements
         let sets = candidateSets(model: model)
         let all = sets.flatMap(\.targets)
         guard !all.isEmpty else { throw GatewayError.unknownModel(model) }

@@ -6,9 +6,14 @@ import GatewayWire
 /// `Authorization` header is passed to the upstream (which then validates it).
 package struct ClientKeyring: Sendable {
     private let digests: [(id: String, digest: [UInt8])]
+    /// Each key's own data requirements, by id (only keys that set some).
+    package let requirements: [String: DataRequirements]
 
     package init(keys: [ClientKey]) {
         digests = keys.map { ($0.id, Array(SHA256.hash(data: Array($0.secret.reveal.utf8)))) }
+        var requirements: [String: DataRequirements] = [:]
+        for key in keys where !key.requirements.isEmpty { requirements[key.id] = key.requirements }
+        self.requirements = requirements
     }
 
     package var isEmpty: Bool { digests.isEmpty }

@@ -100,7 +100,8 @@ package struct CompletionsHandler: Sendable {
         do {
             plan = try runtime.pool.plan(
                 model: routedModel, api: api, estimate: RequestEstimate(document: upstreamDocument, api: api),
-                excluded: exchange.state.withLock { $0.excludedTargets })
+                excluded: exchange.state.withLock { $0.excludedTargets },
+                clientRequirements: runtime.clientKeys.requirements[clientID])
         } catch {
             await run.end(PAB_END_REJECTED, status: error.status)
             return respond(error, exchange: exchange)
