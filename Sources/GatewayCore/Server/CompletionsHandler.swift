@@ -121,7 +121,12 @@ package struct CompletionsHandler: Sendable {
                 ticket.stopWith(cancel)
             },
             isAbandoned: { connection?.isGone == true || ticket.isStopping })
+        let attemptLogger = logger.with(requestID: requestID)
         let outcome = await runtime.attempts.run(plan, attempts) { attempt in
+            // Every attempt is logged (failures also at warning level by the loop, with their class).
+            attemptLogger.debug(
+                "attempt target=\(attempt.target) status=\(attempt.status.map(String.init) ?? "-") outcome=\(attempt.outcome) latency_ms=\(attempt.latencyMs)"
+            )
             exchange.state.withLock {
                 $0.attempts.append(attempt)
                 $0.targetID = attempt.target
