@@ -90,7 +90,12 @@ package struct AttemptLoop: Sendable {
             var retries = 0
             attempts: while true {
                 let now = MonotonicClock.nanos()
-                guard now < request.deadline, !request.isAbandoned() else {
+                if request.isAbandoned() {
+                    // The client left (or the gateway is stopping): no further attempt is worth making.
+                    let (error, reason) = CompletionsHandler.map(.cancelled, target: target.id)
+                    return .failed(error, reason, target: target)
+                }
+                guard now < request.deadline else {
                     return last
                         ?? .failed(
                             .upstreamTimeout(target.id, "the request deadline passed"), PAB_END_TIMEOUT, target: target)
