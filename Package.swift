@@ -2,7 +2,10 @@
 import PackageDescription
 
 /// Plugins export only their entry symbol (PAB_EXPORT); everything else stays hidden.
-let pluginCSettings: [CSetting] = [.unsafeFlags(["-fvisibility=hidden", "-std=c11"])]
+let pluginCSettings: [CSetting] = [
+    .unsafeFlags(["-fvisibility=hidden", "-std=c11"]),
+    .headerSearchPath("../common"),  // Plugins/common/pab_json.h, the plugins' shared JSON reader
+]
 
 let package = Package(
     name: "gatewayhost",

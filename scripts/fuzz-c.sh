@@ -13,7 +13,6 @@
 # A crash leaves $FUZZ_OUT/artifacts/<target>-crash-*; reproduce with: $FUZZ_OUT/fuzz_<target> FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 
 seconds=${1:-60}
 shift || true
@@ -21,6 +20,7 @@ case "$seconds" in '' | *[!0-9]*) echo "usage: scripts/fuzz-c.sh [seconds-per-ta
 out=${FUZZ_OUT:-.build-fuzz}
 cc=${CC:-clang}
 mkdir -p "$out/corpus" "$out/artifacts" "$out/logs"
+abs_out=$(cd "$out" && pwd)
 
 # Which plugin sources each target compiles in. A plugin's core is every .c that does not include the ABI
 # header (directly or through a *_glue.h): targets that call the internal functions link the core only; the
@@ -41,13 +41,12 @@ declare -A sources=(
   [al_record]="$al Tests/abi/mock_host.c"
   [kb_config]="Tests/abi/mock_host.c" # the target #includes keyword_blocklist.c (its functions are static)
   [kb_plugin]="Tests/abi/mock_host.c"
-  [json_diff]="Plugins/pii-detector/pii_json.c Plugins/prompt-injection/pi_json.c Plugins/audit-logger/al_json.c \
-Plugins/audit-logger/al_buf.c"
+  [pab_json]="Tests/abi/mock_host.c" # the reader is header-only (Plugins/common/pab_json.h)
 )
 includes="-I Sources/PolicyABI/include -I Tests/abi -I Tests/fuzz/c -I Plugins/pii-detector -I Plugins/prompt-injection \
--I Plugins/audit-logger -I Plugins/Examples/keyword-blocklist"
+-I Plugins/audit-logger -I Plugins/Examples/keyword-blocklist -I Plugins/common"
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(pii_config pii_detect pii_stream pii_plugin pi_config pi_detect \
-  al_config al_record kb_config kb_plugin json_diff); fi
+  al_config al_record kb_config kb_plugin pab_json); fi
 for t in "${targets[@]}"; do
   [ -n "${sources[$t]+set}" ] || { echo "fuzz-c: unknown target '$t' (known: ${!sources[*]})" >&2; exit 64; }
 done
@@ -100,7 +99,7 @@ for t in "${targets[@]}"; do
     failed+=("$t")
     echo "---- fuzz_$t FAILED (exit $rc); the end of $log:"
     grep -v -E '^#[0-9]+|^\s+NEW_FUNC|^INFO:' "$log" | tail -40 | sed 's/^/    /'
-    echo "---- reproduce: $repo/$out/fuzz_$t $(ls -t "$out/artifacts/$t-"* 2>/dev/null | head -1)"
+    echo "---- reproduce: $abs_out/fuzz_$t $(ls -t "$abs_out/artifacts/$t-"* 2>/dev/null | head -1)"
   fi
 done
 echo "fuzz-c: ${#targets[@]} targets, $seconds s each, total $((SECONDS - start)) s"

@@ -20,15 +20,16 @@ for pair in "libExampleSwiftPolicy.so:example-swift" "libPromptInjection.so:prom
   if [ -f "$products/$lib" ]; then install_so "$products/$lib" "$name"; fi
 done
 
-# The C example plugin, built the way a plugin author would: cc against the header alone.
+# The C example plugin, built the way a plugin author would: cc against the ABI header and the plugins'
+# shared JSON reader (Plugins/common/pab_json.h, header-only).
 cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
-   -I Sources/PolicyABI/include -o "$dest/keyword-blocklist.so" \
+   -I Sources/PolicyABI/include -I Plugins/common -o "$dest/keyword-blocklist.so" \
    Plugins/Examples/keyword-blocklist/keyword_blocklist.c
 chmod 0644 "$dest/keyword-blocklist.so"
 
-# The data-routing built-in, the same way; its config reader is the example's mini_json.h (one copy).
+# The data-routing built-in, the same way, with the same shared JSON reader.
 cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
-   -I Sources/PolicyABI/include -I Plugins/Examples/keyword-blocklist -o "$dest/data-routing.so" \
+   -I Sources/PolicyABI/include -I Plugins/common -o "$dest/data-routing.so" \
    Plugins/data-routing/dr_*.c
 chmod 0644 "$dest/data-routing.so"
 echo "plugins installed in $dest/: $(cd "$dest" && ls *.so | tr '\n' ' ')"

@@ -63,12 +63,13 @@ for suite in Plugins/*/tests/run.sh Plugins/Examples/*/tests/run.sh; do
 done
 
 # 2. The smoke host and every plugin's shared object, all sanitized.
-abi="-I $repo/Sources/PolicyABI/include"
+abi="-I $repo/Sources/PolicyABI/include -I $repo/Plugins/common" # policy_abi.h; the shared pab_json.h
 t0=$SECONDS
 build_rc=0
 # smoke_host.c is built without -Werror, as Plugins/pii-detector/tests/run.sh does: its warnings are not ours.
 $CC -std=c11 -O1 $SANITIZE_FLAGS -w $abi -o "$out/smoke_host" Tests/abi/smoke_host.c -ldl || build_rc=1
-so_flags="-std=c11 -Wall -Wextra -Werror -O1 $SANITIZE_FLAGS -shared -fPIC -fvisibility=hidden $abi"
+# Plugins/common: pab_json.h, the plugins' shared JSON reader.
+so_flags="-std=c11 -Wall -Wextra -Werror -O1 $SANITIZE_FLAGS -shared -fPIC -fvisibility=hidden $abi -I $repo/Plugins/common"
 $CC $so_flags -o "$out/pii-detector.so" Plugins/pii-detector/*.c || build_rc=1
 $CC $so_flags -o "$out/prompt-injection.so" Plugins/prompt-injection/*.c || build_rc=1
 $CC $so_flags -o "$out/audit-logger.so" Plugins/audit-logger/*.c -lpthread || build_rc=1

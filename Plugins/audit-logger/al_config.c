@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "al_json.h"
+#include "pab_json.h"
 
 static const char *const known_keys[] = {"path", "file_prefix", "log_all_access", "retention_days", "immutable",
                                          "fsync", "pricing"};
@@ -32,16 +33,16 @@ static int valid_prefix(const char *s) {
     return 1;
 }
 
-static int read_bool(const aj_value *v, const char *key, int *out, char *err, size_t cap) {
-    if (v->type != AJ_BOOL) {
-        snprintf(err, cap, "config key `%s` must be true or false, got %s", key, aj_type_name(v->type));
+static int read_bool(const pab_json *v, const char *key, int *out, char *err, size_t cap) {
+    if (v->type != PAB_JSON_BOOL) {
+        snprintf(err, cap, "config key `%s` must be true or false, got %s", key, pab_json_type_name(v->type));
         return -1;
     }
     *out = v->boolean;
     return 0;
 }
 
-static int read_price(const aj_value *v, const char *model, const char *field, double *out, char *err, size_t cap) {
+static int read_price(const pab_json *v, const char *model, const char *field, double *out, char *err, size_t cap) {
     if (!v) {
         snprintf(err, cap, "config key `pricing.%s` needs `%s` (USD per 1M %s tokens)", model, field, field);
         return -1;
@@ -56,11 +57,11 @@ static int read_price(const aj_value *v, const char *model, const char *field, d
     return 0;
 }
 
-static int read_pricing(const aj_value *v, al_settings *out, char *err, size_t cap) {
-    if (v->type != AJ_OBJECT) {
+static int read_pricing(const pab_json *v, al_settings *out, char *err, size_t cap) {
+    if (v->type != PAB_JSON_OBJECT) {
         snprintf(err, cap,
                  "config key `pricing` must be an object {MODEL: {prompt: USD per 1M, completion: USD per 1M}}, got %s",
-                 aj_type_name(v->type));
+                 pab_json_type_name(v->type));
         return -1;
     }
     out->prices = calloc(v->count ? v->count : 1, sizeof *out->prices);
@@ -70,14 +71,14 @@ static int read_pricing(const aj_value *v, al_settings *out, char *err, size_t c
     }
     for (size_t i = 0; i < v->count; i++) {
         const char *model = v->keys[i];
-        const aj_value *entry = &v->items[i];
+        const pab_json *entry = &v->items[i];
         if (model[0] == '\0') {
             snprintf(err, cap, "config key `pricing` has an empty model name");
             return -1;
         }
-        if (entry->type != AJ_OBJECT) {
+        if (entry->type != PAB_JSON_OBJECT) {
             snprintf(err, cap, "config key `pricing.%s` must be an object {prompt, completion}, got %s", model,
-                     aj_type_name(entry->type));
+                     pab_json_type_name(entry->type));
             return -1;
         }
         for (size_t k = 0; k < entry->count; k++) {
@@ -88,8 +89,8 @@ static int read_pricing(const aj_value *v, al_settings *out, char *err, size_t c
             }
         }
         al_price *p = &out->prices[out->price_count];
-        if (read_price(aj_get(entry, "prompt"), model, "prompt", &p->prompt, err, cap) != 0) return -1;
-        if (read_price(aj_get(entry, "completion"), model, "completion", &p->completion, err, cap) != 0) return -1;
+        if (read_price(pab_json_get(entry, "prompt"), model, "prompt", &p->prompt, err, cap) != 0) return -1;
+        if (read_price(pab_json_get(entry, "completion"), model, "completion", &p->completion, err, cap) != 0) return -1;
         p->model = dup_str(model);
         if (!p->model) {
             snprintf(err, cap, "out of memory");
@@ -121,9 +122,9 @@ static int resolve_path(const char *path, const char *cwd, al_settings *out, cha
     return 0;
 }
 
-static int apply(const aj_value *root, const char *cwd, al_settings *out, char *err, size_t cap) {
-    if (root->type != AJ_OBJECT) {
-        snprintf(err, cap, "the config must be an object, got %s", aj_type_name(root->type));
+static int apply(const pab_json *root, const char *cwd, al_settings *out, char *err, size_t cap) {
+    if (root->type != PAB_JSON_OBJECT) {
+        snprintf(err, cap, "the config must be an object, got %s", pab_json_type_name(root->type));
         return -1;
     }
     for (size_t i = 0; i < root->count; i++) {
@@ -135,28 +136,28 @@ static int apply(const aj_value *root, const char *cwd, al_settings *out, char *
             return -1;
         }
     }
-    const aj_value *v;
+    const pab_json *v;
     const char *path = AL_DEFAULT_PATH, *prefix = AL_DEFAULT_PREFIX;
-    if ((v = aj_get(root, "path"))) {
-        if (v->type != AJ_STRING || v->str_len == 0) {
+    if ((v = pab_json_get(root, "path"))) {
+        if (v->type != PAB_JSON_STRING || v->str_len == 0) {
             snprintf(err, cap, "config key `path` must be a non-empty string (a folder), got %s",
-                     v->type == AJ_STRING ? "an empty string" : aj_type_name(v->type));
+                     v->type == PAB_JSON_STRING ? "an empty string" : pab_json_type_name(v->type));
             return -1;
         }
         path = v->str;
     }
-    if ((v = aj_get(root, "file_prefix"))) {
-        if (v->type != AJ_STRING || !valid_prefix(v->str)) {
+    if ((v = pab_json_get(root, "file_prefix"))) {
+        if (v->type != PAB_JSON_STRING || !valid_prefix(v->str)) {
             snprintf(err, cap,
                      "config key `file_prefix` must be 1 to 64 characters of A-Z a-z 0-9 . _ - not starting with '.'");
             return -1;
         }
         prefix = v->str;
     }
-    if ((v = aj_get(root, "log_all_access")) && read_bool(v, "log_all_access", &out->log_all_access, err, cap) != 0)
+    if ((v = pab_json_get(root, "log_all_access")) && read_bool(v, "log_all_access", &out->log_all_access, err, cap) != 0)
         return -1;
-    if ((v = aj_get(root, "immutable")) && read_bool(v, "immutable", &out->immutable, err, cap) != 0) return -1;
-    if ((v = aj_get(root, "retention_days"))) {
+    if ((v = pab_json_get(root, "immutable")) && read_bool(v, "immutable", &out->immutable, err, cap) != 0) return -1;
+    if ((v = pab_json_get(root, "retention_days"))) {
         int64_t days;
         if (aj_number_int64(v, &days) != 0 || days < 1 || days > AL_MAX_RETENTION_DAYS) {
             snprintf(err, cap, "config key `retention_days` must be a whole number of days from 1 to %d",
@@ -165,15 +166,15 @@ static int apply(const aj_value *root, const char *cwd, al_settings *out, char *
         }
         out->retention_days = (int)days;
     }
-    if ((v = aj_get(root, "fsync"))) {
-        if (v->type == AJ_STRING && strcmp(v->str, "none") == 0) out->fsync_every = 0;
-        else if (v->type == AJ_STRING && strcmp(v->str, "every") == 0) out->fsync_every = 1;
+    if ((v = pab_json_get(root, "fsync"))) {
+        if (v->type == PAB_JSON_STRING && strcmp(v->str, "none") == 0) out->fsync_every = 0;
+        else if (v->type == PAB_JSON_STRING && strcmp(v->str, "every") == 0) out->fsync_every = 1;
         else {
             snprintf(err, cap, "config key `fsync` must be \"none\" or \"every\"");
             return -1;
         }
     }
-    if ((v = aj_get(root, "pricing")) && read_pricing(v, out, err, cap) != 0) return -1;
+    if ((v = pab_json_get(root, "pricing")) && read_pricing(v, out, err, cap) != 0) return -1;
     out->file_prefix = dup_str(prefix);
     if (!out->file_prefix) {
         snprintf(err, cap, "out of memory");
@@ -188,13 +189,13 @@ int al_settings_parse(const char *json, size_t len, const char *cwd, al_settings
     out->retention_days = AL_DEFAULT_RETENTION_DAYS;
     out->immutable = 1;
     char json_err[160];
-    aj_doc doc;
+    pab_json doc;
     if (aj_parse(json, len, &doc, json_err, sizeof json_err) != 0) {
         snprintf(err, err_cap, "the config is not valid JSON: %s", json_err);
         return -1;
     }
-    int rc = apply(&doc.root, cwd, out, err, err_cap);
-    aj_free(&doc);
+    int rc = apply(&doc, cwd, out, err, err_cap);
+    pab_json_free(&doc);
     if (rc != 0) al_settings_free(out);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "al_json.h"
+#include "pab_json.h"
 
 const char *al_end_reason_name(pab_end_reason reason, char scratch[32]) {
     switch (reason) {
@@ -59,21 +60,21 @@ static int64_t integer_member(al_buf *b, const char *name, const pab_host_api *h
     return value;
 }
 
-static int64_t token_count(const aj_value *usage, const char *name) {
+static int64_t token_count(const pab_json *usage, const char *name) {
     int64_t n;
-    if (aj_number_int64(aj_get(usage, name), &n) != 0 || n < 0) return -1;
+    if (aj_number_int64(pab_json_get(usage, name), &n) != 0 || n < 0) return -1;
     return n;
 }
 
 /* "usage" (compacted, or null) and "cost_usd" (a number when the model or target has a price). */
 static void usage_members(al_buf *b, const pab_host_api *host, pab_call *c, const al_settings *s) {
     pab_view v;
-    aj_doc doc;
+    pab_json doc;
     char err[160];
     int have = attr(host, c, PAB_ATTR_USAGE_JSON, &v) &&
                aj_parse((const char *)v.ptr, v.len, &doc, err, sizeof err) == 0;
-    if (have && doc.root.type != AJ_OBJECT) {
-        aj_free(&doc);
+    if (have && doc.type != PAB_JSON_OBJECT) {
+        pab_json_free(&doc);
         have = 0;
     }
     key(b, "usage", 0);
@@ -84,13 +85,13 @@ static void usage_members(al_buf *b, const pab_host_api *host, pab_call *c, cons
     aj_compact((const char *)v.ptr, v.len, b);
 
     /* Chat Completions counts prompt/completion tokens, the Responses API input/output tokens. */
-    int64_t prompt = token_count(&doc.root, "prompt_tokens");
-    int64_t completion = token_count(&doc.root, "completion_tokens");
+    int64_t prompt = token_count(&doc, "prompt_tokens");
+    int64_t completion = token_count(&doc, "completion_tokens");
     if (prompt < 0 && completion < 0) {
-        prompt = token_count(&doc.root, "input_tokens");
-        completion = token_count(&doc.root, "output_tokens");
+        prompt = token_count(&doc, "input_tokens");
+        completion = token_count(&doc, "output_tokens");
     }
-    aj_free(&doc);
+    pab_json_free(&doc);
     const al_price *price = NULL;
     pab_view name;
     if (attr(host, c, PAB_ATTR_MODEL, &name)) price = al_settings_price(s, (const char *)name.ptr, name.len);
@@ -110,25 +111,25 @@ static void usage_members(al_buf *b, const pab_host_api *host, pab_call *c, cons
  * unreadable, which counts as remarkable). */
 static int verdicts_member(al_buf *b, const pab_host_api *host, pab_call *c) {
     pab_view v;
-    aj_doc doc;
+    pab_json doc;
     char err[160];
     key(b, "verdicts", 0);
     if (!attr(host, c, PAB_ATTR_VERDICTS_JSON, &v)) {
         al_buf_add_str(b, "[]");
         return 0;
     }
-    if (aj_parse((const char *)v.ptr, v.len, &doc, err, sizeof err) != 0 || doc.root.type != AJ_ARRAY) {
-        if (doc.text) aj_free(&doc);
+    if (aj_parse((const char *)v.ptr, v.len, &doc, err, sizeof err) != 0 || doc.type != PAB_JSON_ARRAY) {
+        pab_json_free(&doc);
         al_buf_add_str(b, "null");
         return 1;
     }
     aj_compact((const char *)v.ptr, v.len, b);
     int remarkable = 0;
-    for (size_t i = 0; i < doc.root.count; i++) {
-        const aj_value *verdict = aj_get(&doc.root.items[i], "verdict");
-        if (!verdict || verdict->type != AJ_STRING || strcmp(verdict->str, "allow") != 0) remarkable = 1;
+    for (size_t i = 0; i < doc.count; i++) {
+        const pab_json *verdict = pab_json_get(&doc.items[i], "verdict");
+        if (!verdict || verdict->type != PAB_JSON_STRING || strcmp(verdict->str, "allow") != 0) remarkable = 1;
     }
-    aj_free(&doc);
+    pab_json_free(&doc);
     return remarkable;
 }
 

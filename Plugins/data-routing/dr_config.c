@@ -2,15 +2,15 @@
  * dr_config.c: reads and validates the data-routing config in create (never on a hot path).
  *
  * The host hands create the policy's config as canonical JSON (sorted keys, no insignificant whitespace).
- * It is parsed with the flat-JSON reader of the keyword-blocklist example (mini_json.h, found through -I):
- * one reader for every small plugin config instead of another copy of it.
+ * It is parsed with the plugins' shared strict JSON reader (Plugins/common/pab_json.h, found through -I):
+ * one reader for every plugin config instead of another copy of it.
  *
  * Every mistake fails create with a message that names the key, what was expected and, for a misspelt
  * key or value, the nearest known one: the gateway prints it with the policy name and refuses to start.
  * A typo must never silently drop a data requirement.
  */
 #include "dr_internal.h"
-#include "mini_json.h"
+#include "pab_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,9 @@ static const struct {
 
 void dr_config_free(dr_config *cfg) {
     if (!cfg) return;
-    mj_free_string_array(cfg->regions, cfg->region_lens, cfg->region_count);
+    for (size_t i = 0; cfg->regions && i < cfg->region_count; i++) free(cfg->regions[i]);
+    free(cfg->regions);
+    free(cfg->region_lens);
     cfg->regions = NULL;
     cfg->region_lens = NULL;
     cfg->region_count = 0;
@@ -101,70 +103,88 @@ static int fail(dr_config *cfg, char *err, size_t err_cap, const char *message) 
     return -1;
 }
 
-static int read_bool(const char *json, size_t len, const char *key, int *out, dr_config *cfg, char *err,
-                     size_t err_cap) {
-    int rc = mj_get_bool(json, len, key, out);
-    if (rc == MJ_OK || rc == MJ_MISSING) return 0;
+static int read_bool(const pab_json *root, const char *key, int *out, dr_config *cfg, char *err, size_t err_cap) {
+    int rc = pab_json_get_bool(root, key, out);
+    if (rc == PAB_JSON_OK || rc == PAB_JSON_MISSING) return 0;
     char detail[96];
     snprintf(detail, sizeof detail, "%s must be true or false", key);
-    return fail(cfg, err, err_cap, rc == MJ_NO_MEMORY ? "out of memory" : detail);
+    return fail(cfg, err, err_cap, detail);
 }
 
-static int read_regions(const char *json, size_t len, dr_config *cfg, char *err, size_t err_cap) {
-    int rc = mj_get_string_array(json, len, "allowed_regions", &cfg->regions, &cfg->region_lens, &cfg->region_count);
-    if (rc == MJ_MISSING) return 0; /* any region */
-    if (rc == MJ_NO_MEMORY) return fail(cfg, err, err_cap, "out of memory");
+static int read_regions(const pab_json *root, dr_config *cfg, char *err, size_t err_cap) {
+    const pab_json *list = NULL;
+    int rc = pab_json_get_strings(root, "allowed_regions", &list);
+    if (rc == PAB_JSON_MISSING) return 0; /* any region */
     /* An empty list would exclude every target: almost certainly not what was meant, so say so. */
-    if (rc != MJ_OK || cfg->region_count == 0)
+    if (rc != PAB_JSON_OK || list->count == 0)
         return fail(cfg, err, err_cap,
                     "allowed_regions must be a non-empty list of region names (leave it out to allow any region)");
-    for (size_t i = 0; i < cfg->region_count; i++) {
-        if (cfg->region_lens[i] == 0) {
+    for (size_t i = 0; i < list->count; i++) {
+        if (list->items[i].str_len == 0) {
             char detail[96];
             snprintf(detail, sizeof detail, "allowed_regions[%zu] is empty; every region needs a name", i);
             return fail(cfg, err, err_cap, detail);
         }
     }
+    /* Copies: the parsed tree is freed when create returns, the config lives as long as the instance. */
+    cfg->regions = calloc(list->count, sizeof *cfg->regions);
+    cfg->region_lens = calloc(list->count, sizeof *cfg->region_lens);
+    if (!cfg->regions || !cfg->region_lens) return fail(cfg, err, err_cap, "out of memory");
+    for (; cfg->region_count < list->count; cfg->region_count++) {
+        const pab_json *item = &list->items[cfg->region_count];
+        char *copy = malloc(item->str_len + 1);
+        if (!copy) return fail(cfg, err, err_cap, "out of memory");
+        memcpy(copy, item->str, item->str_len + 1);
+        cfg->regions[cfg->region_count] = copy;
+        cfg->region_lens[cfg->region_count] = item->str_len;
+    }
     return 0;
 }
 
-static int read_mode(const char *json, size_t len, dr_config *cfg, char *err, size_t err_cap) {
-    char *mode = NULL;
-    int rc = mj_get_string(json, len, "on_no_compliant_provider", &mode, NULL);
-    if (rc == MJ_MISSING) return 0; /* block */
-    if (rc == MJ_NO_MEMORY) return fail(cfg, err, err_cap, "out of memory");
-    if (rc != MJ_OK) return fail(cfg, err, err_cap, "on_no_compliant_provider must be \"block\" or \"allow\"");
-    int known = 1;
-    if (strcmp(mode, "block") == 0) cfg->block = 1;
-    else if (strcmp(mode, "allow") == 0) cfg->block = 0;
-    else known = 0;
-    if (known) {
-        free(mode);
-        return 0;
+static int read_mode(const pab_json *root, dr_config *cfg, char *err, size_t err_cap) {
+    const char *value = NULL;
+    int rc = pab_json_get_string(root, "on_no_compliant_provider", &value, NULL);
+    if (rc == PAB_JSON_MISSING) return 0; /* block */
+    if (rc != PAB_JSON_OK) return fail(cfg, err, err_cap, "on_no_compliant_provider must be \"block\" or \"allow\"");
+    if (strcmp(value, "block") == 0) cfg->block = 1;
+    else if (strcmp(value, "allow") == 0) cfg->block = 0;
+    else {
+        static const char *const modes[] = {"block", "allow"};
+        char detail[200], mode[41];
+        snprintf(mode, sizeof mode, "%s", value); /* at most 40 bytes of it in the message */
+        printable(mode);
+        const char *near = dr_did_you_mean(mode, modes, 2);
+        snprintf(detail, sizeof detail, "on_no_compliant_provider is '%s'%s%s%s; use \"block\" or \"allow\"", mode,
+                 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        return fail(cfg, err, err_cap, detail);
     }
-    static const char *const modes[] = {"block", "allow"};
-    char detail[200];
-    if (strlen(mode) > 40) mode[40] = '\0';
-    printable(mode);
-    const char *near = dr_did_you_mean(mode, modes, 2);
-    snprintf(detail, sizeof detail, "on_no_compliant_provider is '%s'%s%s%s; use \"block\" or \"allow\"", mode,
-             near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-    free(mode);
-    return fail(cfg, err, err_cap, detail);
+    return 0;
 }
+
+static int read_all(const pab_json *root, dr_config *out, char *err, size_t err_cap);
 
 int dr_config_parse(const char *json, size_t len, dr_config *out, char *err, size_t err_cap) {
     memset(out, 0, sizeof *out);
     out->block = 1;
     if (err_cap) err[0] = '\0';
 
+    pab_json root;
+    pab_json_error jerr;
+    if (pab_json_parse(json, len, PAB_JSON_ALLOW_NUL, &root, &jerr) != 0 || root.type != PAB_JSON_OBJECT) {
+        pab_json_free(&root);
+        return fail(out, err, err_cap, "the config is not a JSON object");
+    }
+    int rc = read_all(&root, out, err, err_cap);
+    pab_json_free(&root);
+    return rc;
+}
+
+static int read_all(const pab_json *root, dr_config *out, char *err, size_t err_cap) {
     /* Unknown keys first: a misspelt requirement must fail loudly, never be ignored. */
-    char unknown[64];
-    int rc = mj_check_keys(json, len, known_keys, KNOWN_KEY_COUNT, unknown, sizeof unknown);
-    if (rc == MJ_MALFORMED) return fail(out, err, err_cap, "the config is not a JSON object");
-    if (rc == MJ_NO_MEMORY) return fail(out, err, err_cap, "out of memory");
-    if (rc != MJ_OK) {
-        char detail[400];
+    const char *key = pab_json_unknown_key(root, known_keys, KNOWN_KEY_COUNT);
+    if (key) {
+        char detail[400], unknown[64];
+        snprintf(unknown, sizeof unknown, "%s", key); /* at most 63 bytes of it in the message */
         const char *near = dr_did_you_mean(unknown, known_keys, KNOWN_KEY_COUNT);
         printable(unknown);
         snprintf(detail, sizeof detail, "unknown config key '%s'%s%s%s; known keys: " KNOWN_KEY_LIST, unknown,
@@ -172,22 +192,20 @@ int dr_config_parse(const char *json, size_t len, dr_config *out, char *err, siz
         return fail(out, err, err_cap, detail);
     }
 
-    if (read_bool(json, len, "require_zero_data_retention", &out->require_zdr, out, err, err_cap) ||
-        read_bool(json, len, "require_no_training", &out->require_no_training, out, err, err_cap) ||
-        read_bool(json, len, "log_provider_selection", &out->log_selection, out, err, err_cap))
+    if (read_bool(root, "require_zero_data_retention", &out->require_zdr, out, err, err_cap) ||
+        read_bool(root, "require_no_training", &out->require_no_training, out, err, err_cap) ||
+        read_bool(root, "log_provider_selection", &out->log_selection, out, err, err_cap))
         return -1;
 
     int64_t days = 0;
-    rc = mj_get_int(json, len, "max_retention_days", 0, DR_MAX_RETENTION_DAYS, &days);
-    if (rc == MJ_OK) {
+    int rc = pab_json_get_int(root, "max_retention_days", 0, DR_MAX_RETENTION_DAYS, &days);
+    if (rc == PAB_JSON_OK) {
         out->has_max_retention = 1;
         out->max_retention_days = days;
-    } else if (rc != MJ_MISSING) {
-        return fail(out, err, err_cap,
-                    rc == MJ_NO_MEMORY ? "out of memory"
-                                       : "max_retention_days must be a whole number of days from 0 to 2147483647");
+    } else if (rc != PAB_JSON_MISSING) {
+        return fail(out, err, err_cap, "max_retention_days must be a whole number of days from 0 to 2147483647");
     }
 
-    if (read_regions(json, len, out, err, err_cap) || read_mode(json, len, out, err, err_cap)) return -1;
+    if (read_regions(root, out, err, err_cap) || read_mode(root, out, err, err_cap)) return -1;
     return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The largest max_retention_days accepted: far beyond any real retention period, and small enough that
- * mini_json's double parsing is exact. */
+ * a JSON number converts to it exactly (pab_json reads numbers as doubles). */
 #define DR_MAX_RETENTION_DAYS 2147483647
 
 /* The policy's config, read-only after create: hooks of one instance run concurrently (rule 2), and an

@@ -9,9 +9,9 @@
  * ("block", the default) or lets routing answer (503 no_available_target, naming the reasons: "allow").
  * It sets the tag "excluded" (stored as "<policy>.excluded") to the number of candidates it excluded.
  *
- * Build (scripts/install-plugins.sh does it; mini_json.h comes from the keyword-blocklist example):
+ * Build (scripts/install-plugins.sh does it; pab_json.h is the plugins' shared JSON reader):
  *   cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -I Sources/PolicyABI/include \
- *      -I Plugins/Examples/keyword-blocklist -o plugins.d/data-routing.so Plugins/data-routing/dr_*.c
+ *      -I Plugins/common -o plugins.d/data-routing.so Plugins/data-routing/dr_*.c
  *
  * THREADS: the instance is read-only after create, so hooks of many exchanges share it without locks; a
  * hook keeps its state on its own stack (no allocation per request).

@@ -15,6 +15,7 @@
 
 #include "pii_buf.h"
 #include "pii_glue.h"
+#include "pab_json.h"
 #include "pii_json.h"
 #include "pii_redact.h"
 
@@ -59,24 +60,24 @@ static size_t finished_choices(const pab_stream_chunk *k, uint32_t *out, size_t 
     int mentioned = 0;
     for (size_t q = 0; q + sizeof key - 1 <= n && !mentioned; q++) mentioned = memcmp(d + q, key, sizeof key - 1) == 0;
     if (!mentioned) return 0;
-    pii_json root;
-    char err[64];
-    if (pii_json_parse(d, n, &root, err, sizeof err) != 0) return 0;
-    const pii_json *choices = pii_json_get(&root, "choices");
-    if (choices != NULL && choices->type == PII_JSON_ARRAY) {
+    pab_json root;
+    pab_json_error err;
+    if (pab_json_parse(d, n, PAB_JSON_ALLOW_NUL, &root, &err) != 0) return 0;
+    const pab_json *choices = pab_json_get(&root, "choices");
+    if (choices != NULL && choices->type == PAB_JSON_ARRAY) {
         for (size_t q = 0; q < choices->count && found < cap; q++) {
-            const pii_json *fr = pii_json_get(&choices->items[q], "finish_reason");
-            const pii_json *idx = pii_json_get(&choices->items[q], "index");
-            if (fr == NULL || fr->type != PII_JSON_STRING) continue;
+            const pab_json *fr = pab_json_get(&choices->items[q], "finish_reason");
+            const pab_json *idx = pab_json_get(&choices->items[q], "index");
+            if (fr == NULL || fr->type != PAB_JSON_STRING) continue;
             uint32_t item = (uint32_t)q;
-            if (idx != NULL && idx->type == PII_JSON_NUMBER && idx->is_integer && idx->number >= 0 &&
+            if (idx != NULL && idx->type == PAB_JSON_NUMBER && idx->is_integer && idx->number >= 0 &&
                 idx->number < 4294967296.0) {
                 item = (uint32_t)idx->number;
             }
             out[found++] = item;
         }
     }
-    pii_json_free(&root);
+    pab_json_free(&root);
     return found;
 }
 

@@ -7,21 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pii_json.h"
+#include "pab_json.h"
 
 static int err_at(char *err, size_t cap, const char *key, const char *what) {
     snprintf(err, cap, "config key `%s`: %s", key, what);
     return -1;
 }
 
-static int want_type(const pii_json *v, uint32_t type, const char *key, char *err, size_t cap) {
+static int want_type(const pab_json *v, int type, const char *key, char *err, size_t cap) {
     if (v->type == type) return 0;
-    snprintf(err, cap, "config key `%s`: expected %s, got %s", key, pii_json_type_name(type), pii_json_type_name(v->type));
+    snprintf(err, cap, "config key `%s`: expected %s, got %s", key, pab_json_type_name(type), pab_json_type_name(v->type));
     return -1;
 }
 
 /* Rejects members of obj not in `known` (NULL-terminated); `prefix` is "" or "redaction.". */
-static int check_keys(const pii_json *obj, const char *const *known, const char *prefix, char *err, size_t cap) {
+static int check_keys(const pab_json *obj, const char *const *known, const char *prefix, char *err, size_t cap) {
     for (size_t k = 0; k < obj->count; k++) {
         int ok = 0;
         for (size_t q = 0; known[q] != NULL && !ok; q++) ok = strcmp(obj->keys[k], known[q]) == 0;
@@ -36,10 +36,10 @@ static int check_keys(const pii_json *obj, const char *const *known, const char 
     return 0;
 }
 
-static int get_bool(const pii_json *obj, const char *name, const char *key, int *out, char *err, size_t cap) {
-    const pii_json *v = pii_json_get(obj, name);
+static int get_bool(const pab_json *obj, const char *name, const char *key, int *out, char *err, size_t cap) {
+    const pab_json *v = pab_json_get(obj, name);
     if (v == NULL) return 0;
-    if (want_type(v, PII_JSON_BOOL, key, err, cap) != 0) return -1;
+    if (want_type(v, PAB_JSON_BOOL, key, err, cap) != 0) return -1;
     *out = v->boolean;
     return 0;
 }
@@ -60,14 +60,14 @@ static const char known_entities[] =
     "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, SLACK_TOKEN, GOOGLE_API_KEY, JWT, PRIVATE_KEY, "
     "SECRETS, ALL";
 
-static int parse_entities(const pii_json *v, pii_settings *s, char *err, size_t cap) {
-    if (want_type(v, PII_JSON_ARRAY, "entities", err, cap) != 0) return -1;
+static int parse_entities(const pab_json *v, pii_settings *s, char *err, size_t cap) {
+    if (want_type(v, PAB_JSON_ARRAY, "entities", err, cap) != 0) return -1;
     uint32_t types = 0;
     for (size_t k = 0; k < v->count; k++) {
-        const pii_json *e = &v->items[k];
+        const pab_json *e = &v->items[k];
         char key[32];
         snprintf(key, sizeof key, "entities[%zu]", k);
-        if (want_type(e, PII_JSON_STRING, key, err, cap) != 0) return -1;
+        if (want_type(e, PAB_JSON_STRING, key, err, cap) != 0) return -1;
         int t = pii_builtin_type_from_name(e->str, e->str_len);
         if (t >= 0) {
             types |= PII_TYPE_BIT((uint32_t)t);
@@ -84,30 +84,30 @@ static int parse_entities(const pii_json *v, pii_settings *s, char *err, size_t 
     return 0;
 }
 
-static int parse_patterns(const pii_json *v, pii_settings *s, char *err, size_t cap) {
-    if (want_type(v, PII_JSON_ARRAY, "detect_patterns", err, cap) != 0) return -1;
+static int parse_patterns(const pab_json *v, pii_settings *s, char *err, size_t cap) {
+    if (want_type(v, PAB_JSON_ARRAY, "detect_patterns", err, cap) != 0) return -1;
     if (v->count > PII_MAX_PATTERNS) {
         snprintf(err, cap, "config key `detect_patterns`: at most %u patterns, got %zu", PII_MAX_PATTERNS, v->count);
         return -1;
     }
     static const char *const known[] = {"name", "pattern", NULL};
     for (size_t k = 0; k < v->count; k++) {
-        const pii_json *e = &v->items[k];
+        const pab_json *e = &v->items[k];
         char key[64], prefix[40];
         snprintf(prefix, sizeof prefix, "detect_patterns[%zu].", k);
         snprintf(key, sizeof key, "detect_patterns[%zu]", k);
-        if (e->type == PII_JSON_STRING) {
+        if (e->type == PAB_JSON_STRING) {
             snprintf(err, cap, "config key `%s`: expected an object {\"name\": ..., \"pattern\": ...}; patterns use "
                                "# (digit), @ (upper-case letter), ? (letter or digit), \\ (escape), not regular "
                                "expressions", key);
             return -1;
         }
-        if (want_type(e, PII_JSON_OBJECT, key, err, cap) != 0) return -1;
+        if (want_type(e, PAB_JSON_OBJECT, key, err, cap) != 0) return -1;
         if (check_keys(e, known, prefix, err, cap) != 0) return -1;
-        const pii_json *name = pii_json_get(e, "name"), *pat = pii_json_get(e, "pattern");
+        const pab_json *name = pab_json_get(e, "name"), *pat = pab_json_get(e, "pattern");
         snprintf(key, sizeof key, "detect_patterns[%zu].name", k);
         if (name == NULL) return err_at(err, cap, key, "missing");
-        if (want_type(name, PII_JSON_STRING, key, err, cap) != 0) return -1;
+        if (want_type(name, PAB_JSON_STRING, key, err, cap) != 0) return -1;
         if (pii_builtin_type_from_name(name->str, name->str_len) >= 0 || strcmp(name->str, "SECRETS") == 0 ||
             strcmp(name->str, "ALL") == 0) {
             return err_at(err, cap, key, "is the name of a built-in entity; choose another");
@@ -121,7 +121,7 @@ static int parse_patterns(const pii_json *v, pii_settings *s, char *err, size_t 
             return err_at(err, cap, key, "missing");
         }
         snprintf(key, sizeof key, "detect_patterns[%zu].pattern", k);
-        if (want_type(pat, PII_JSON_STRING, key, err, cap) != 0) return -1;
+        if (want_type(pat, PAB_JSON_STRING, key, err, cap) != 0) return -1;
         if (pii_pattern_compile(&s->patterns[k], name->str, name->str_len, pat->str, pat->str_len, why, sizeof why) != 0) {
             /* name errors and pattern errors come from the same call: point at the right key */
             if (strncmp(why, "name", 4) == 0) snprintf(key, sizeof key, "detect_patterns[%zu].name", k);
@@ -132,8 +132,8 @@ static int parse_patterns(const pii_json *v, pii_settings *s, char *err, size_t 
     return 0;
 }
 
-static int parse_style(const pii_json *v, const char *key, uint32_t *out, char *err, size_t cap) {
-    if (want_type(v, PII_JSON_STRING, key, err, cap) != 0) return -1;
+static int parse_style(const pab_json *v, const char *key, uint32_t *out, char *err, size_t cap) {
+    if (want_type(v, PAB_JSON_STRING, key, err, cap) != 0) return -1;
     static const char *const names[] = {"label", "asterisk", "partial", "preserve_length"};
     for (uint32_t k = 0; k < 4; k++) {
         if (strcmp(v->str, names[k]) == 0) {
@@ -146,12 +146,12 @@ static int parse_style(const pii_json *v, const char *key, uint32_t *out, char *
     return -1;
 }
 
-static int parse_redaction(const pii_json *v, pii_settings *s, char *err, size_t cap) {
-    if (want_type(v, PII_JSON_OBJECT, "redaction", err, cap) != 0) return -1;
+static int parse_redaction(const pab_json *v, pii_settings *s, char *err, size_t cap) {
+    if (want_type(v, PAB_JSON_OBJECT, "redaction", err, cap) != 0) return -1;
     static const char *const known[] = {"custom_markers", "include_metadata", "label_format", "marker_format",
                                         "preserve_length", "style", NULL};
     if (check_keys(v, known, "redaction.", err, cap) != 0) return -1;
-    const pii_json *style = pii_json_get(v, "style"), *marker_format = pii_json_get(v, "marker_format");
+    const pab_json *style = pab_json_get(v, "style"), *marker_format = pab_json_get(v, "marker_format");
     uint32_t st = PII_STYLE_LABEL, mf = PII_STYLE_LABEL;
     if (style != NULL && parse_style(style, "redaction.style", &st, err, cap) != 0) return -1;
     if (marker_format != NULL && parse_style(marker_format, "redaction.marker_format", &mf, err, cap) != 0) return -1;
@@ -170,9 +170,9 @@ static int parse_redaction(const pii_json *v, pii_settings *s, char *err, size_t
         st = PII_STYLE_PRESERVE_LENGTH;
     }
     s->redaction.style = st;
-    const pii_json *lf = pii_json_get(v, "label_format");
+    const pab_json *lf = pab_json_get(v, "label_format");
     if (lf != NULL) {
-        if (want_type(lf, PII_JSON_STRING, "redaction.label_format", err, cap) != 0) return -1;
+        if (want_type(lf, PAB_JSON_STRING, "redaction.label_format", err, cap) != 0) return -1;
         if (lf->str_len == 0 || lf->str_len > PII_LABEL_FORMAT_MAX || strlen(lf->str) != lf->str_len) {
             snprintf(err, cap, "config key `redaction.label_format`: must be 1..%u bytes without NUL", PII_LABEL_FORMAT_MAX);
             return -1;
@@ -180,9 +180,9 @@ static int parse_redaction(const pii_json *v, pii_settings *s, char *err, size_t
         memcpy(s->redaction.label_format, lf->str, lf->str_len + 1);
     }
     if (get_bool(v, "include_metadata", "redaction.include_metadata", &s->include_metadata, err, cap) != 0) return -1;
-    const pii_json *cm = pii_json_get(v, "custom_markers");
+    const pab_json *cm = pab_json_get(v, "custom_markers");
     if (cm != NULL) {
-        if (want_type(cm, PII_JSON_OBJECT, "redaction.custom_markers", err, cap) != 0) return -1;
+        if (want_type(cm, PAB_JSON_OBJECT, "redaction.custom_markers", err, cap) != 0) return -1;
         for (size_t k = 0; k < cm->count; k++) {
             char key[96];
             snprintf(key, sizeof key, "redaction.custom_markers.%.60s", cm->keys[k]);
@@ -191,8 +191,8 @@ static int parse_redaction(const pii_json *v, pii_settings *s, char *err, size_t
                 snprintf(err, cap, "config key `%s`: not an entity type (built-in or a detect_patterns name)", key);
                 return -1;
             }
-            const pii_json *m = &cm->items[k];
-            if (want_type(m, PII_JSON_STRING, key, err, cap) != 0) return -1;
+            const pab_json *m = &cm->items[k];
+            if (want_type(m, PAB_JSON_STRING, key, err, cap) != 0) return -1;
             if (m->str_len > PII_MARKER_MAX || strlen(m->str) != m->str_len) {
                 snprintf(err, cap, "config key `%s`: must be at most %u bytes without NUL", key, PII_MARKER_MAX);
                 return -1;
@@ -220,25 +220,26 @@ int pii_settings_parse(const char *json, size_t len, pii_settings *s, char *err,
     s->include_metadata = 1;
     s->hold_back_max = PII_HOLD_BACK_DEFAULT;
 
-    pii_json root;
-    char jerr[160];
-    if (pii_json_parse(json, len, &root, jerr, sizeof jerr) != 0) {
-        snprintf(err, cap, "config is not valid JSON: %s", jerr);
+    pab_json root;
+    pab_json_error jerr;
+    /* \u0000 is allowed (patterns and markers are counted strings; block_message checks for NUL itself). */
+    if (pab_json_parse(json, len, PAB_JSON_ALLOW_NUL, &root, &jerr) != 0) {
+        snprintf(err, cap, "config is not valid JSON: offset %zu: %s", jerr.offset, jerr.message);
         return -1;
     }
     int rc = -1;
     static const char *const known[] = {"action", "block_message", "detect_patterns", "entities", "healthcare_mode",
                                         "hold_back_max", "pci_mode", "redaction", "scan_request", "scan_response",
                                         NULL};
-    const pii_json *v;
-    if (root.type != PII_JSON_OBJECT) {
-        snprintf(err, cap, "config must be a JSON object, got %s", pii_json_type_name(root.type));
+    const pab_json *v;
+    if (root.type != PAB_JSON_OBJECT) {
+        snprintf(err, cap, "config must be a JSON object, got %s", pab_json_type_name(root.type));
         goto done;
     }
     if (check_keys(&root, known, "", err, cap) != 0) goto done;
 
-    if ((v = pii_json_get(&root, "action")) != NULL) {
-        if (want_type(v, PII_JSON_STRING, "action", err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "action")) != NULL) {
+        if (want_type(v, PAB_JSON_STRING, "action", err, cap) != 0) goto done;
         if (strcmp(v->str, "redact") == 0) {
             s->action = PII_ACTION_REDACT;
         } else if (strcmp(v->str, "block") == 0) {
@@ -248,8 +249,8 @@ int pii_settings_parse(const char *json, size_t len, pii_settings *s, char *err,
             goto done;
         }
     }
-    if ((v = pii_json_get(&root, "detect_patterns")) != NULL && parse_patterns(v, s, err, cap) != 0) goto done;
-    if ((v = pii_json_get(&root, "entities")) != NULL && parse_entities(v, s, err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "detect_patterns")) != NULL && parse_patterns(v, s, err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "entities")) != NULL && parse_entities(v, s, err, cap) != 0) goto done;
     if (get_bool(&root, "pci_mode", "pci_mode", &s->pci_mode, err, cap) != 0) goto done;
     if (s->pci_mode) s->detect.types |= PII_TYPE_BIT(PII_CREDIT_CARD);
     int healthcare = 0;
@@ -263,11 +264,11 @@ int pii_settings_parse(const char *json, size_t len, pii_settings *s, char *err,
         err_at(err, cap, "entities", "is empty and there are no detect_patterns: nothing would be detected");
         goto done;
     }
-    if ((v = pii_json_get(&root, "redaction")) != NULL && parse_redaction(v, s, err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "redaction")) != NULL && parse_redaction(v, s, err, cap) != 0) goto done;
     if (get_bool(&root, "scan_request", "scan_request", &s->scan_request, err, cap) != 0) goto done;
     if (get_bool(&root, "scan_response", "scan_response", &s->scan_response, err, cap) != 0) goto done;
-    if ((v = pii_json_get(&root, "block_message")) != NULL) {
-        if (want_type(v, PII_JSON_STRING, "block_message", err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "block_message")) != NULL) {
+        if (want_type(v, PAB_JSON_STRING, "block_message", err, cap) != 0) goto done;
         if (v->str_len == 0 || v->str_len > PII_BLOCK_MESSAGE_MAX || strlen(v->str) != v->str_len) {
             snprintf(err, cap, "config key `block_message`: must be 1..%u bytes without NUL", PII_BLOCK_MESSAGE_MAX);
             goto done;
@@ -279,8 +280,8 @@ int pii_settings_parse(const char *json, size_t len, pii_settings *s, char *err,
         }
         memcpy(s->block_message, v->str, v->str_len + 1);
     }
-    if ((v = pii_json_get(&root, "hold_back_max")) != NULL) {
-        if (want_type(v, PII_JSON_NUMBER, "hold_back_max", err, cap) != 0) goto done;
+    if ((v = pab_json_get(&root, "hold_back_max")) != NULL) {
+        if (want_type(v, PAB_JSON_NUMBER, "hold_back_max", err, cap) != 0) goto done;
         if (!v->is_integer || v->number < PII_HOLD_BACK_MIN || v->number > PII_HOLD_BACK_MAX) {
             snprintf(err, cap, "config key `hold_back_max`: expected an integer number of bytes in %u..%u",
                      PII_HOLD_BACK_MIN, PII_HOLD_BACK_MAX);
@@ -290,7 +291,7 @@ int pii_settings_parse(const char *json, size_t len, pii_settings *s, char *err,
     }
     rc = 0;
 done:
-    pii_json_free(&root);
+    pab_json_free(&root);
     if (rc != 0) pii_settings_free(s);
     return rc;
 }

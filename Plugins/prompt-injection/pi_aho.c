@@ -40,7 +40,8 @@ void pi_aho_free(pi_aho *a) {
 size_t pi_aho_count(const pi_aho *a) { return a->npats; }
 
 int pi_aho_add(pi_aho *a, const char *pat, size_t len, uint32_t value) {
-    if (len == 0 || len > 255 || a->delta != NULL) return -1;
+    /* Up to 256: attack_patterns may be 256 bytes, and the scan's ring of fed offsets holds 256. */
+    if (len == 0 || len > 256 || a->delta != NULL) return -1;
     if (a->npats == a->cappats) {
         size_t cap = a->cappats ? a->cappats * 2 : 32;
         pattern *p = realloc(a->pats, cap * sizeof(pattern));

@@ -18,7 +18,7 @@ typedef void (*pi_aho_match_fn)(void *ctx, uint32_t value, size_t start, size_t 
 
 pi_aho *pi_aho_new(void);
 void pi_aho_free(pi_aho *a);
-/* Add a pattern (1..255 bytes; copied) before pi_aho_build. Returns 0, or -1 (out of memory / bad length). */
+/* Add a pattern (1..256 bytes; copied) before pi_aho_build. Returns 0, or -1 (out of memory / bad length). */
 int pi_aho_add(pi_aho *a, const char *pat, size_t len, uint32_t value);
 /* Build the automaton (a full transition table). Returns 0 or -1 (out of memory). */
 int pi_aho_build(pi_aho *a);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pi_json.h"
+#include "pab_json.h"
 
 #define MAX_PATTERNS 1000
 #define MAX_MESSAGE 1024
@@ -28,24 +28,24 @@ uint32_t pi_role_bit(const char *name, size_t len) {
     return 0;
 }
 
-static int type_error(char *err, size_t cap, const char *key, const char *want, const pj_value *v) {
-    snprintf(err, cap, "%s: must be %s, got %s", key, want, pj_type_name(v->type));
+static int type_error(char *err, size_t cap, const char *key, const char *want, const pab_json *v) {
+    snprintf(err, cap, "%s: must be %s, got %s", key, want, pab_json_type_name(v->type));
     return -1;
 }
 
-static int get_bool(const pj_value *obj, const char *key, const char *path, int *out, char *err, size_t cap) {
-    const pj_value *v = pj_get(obj, key);
+static int get_bool(const pab_json *obj, const char *key, const char *path, int *out, char *err, size_t cap) {
+    const pab_json *v = pab_json_get(obj, key);
     if (v == NULL) return 0;
-    if (v->type != PJ_BOOL) return type_error(err, cap, path, "true or false", v);
+    if (v->type != PAB_JSON_BOOL) return type_error(err, cap, path, "true or false", v);
     *out = v->boolean;
     return 0;
 }
 
 /* Reject keys outside `allowed`; `hints` maps known-but-unsupported keys to an explanation. */
-static int check_keys(const pj_value *obj, const char *prefix, const char *const *allowed,
+static int check_keys(const pab_json *obj, const char *prefix, const char *const *allowed,
                       const char *const (*hints)[2], char *err, size_t cap) {
     for (size_t i = 0; i < obj->count; i++) {
-        const char *k = obj->members[i].key;
+        const char *k = obj->keys[i];
         int ok = 0;
         for (size_t a = 0; allowed[a] != NULL && !ok; a++) ok = strcmp(allowed[a], k) == 0;
         if (ok) continue;
@@ -68,12 +68,12 @@ static int check_keys(const pj_value *obj, const char *prefix, const char *const
     return 0;
 }
 
-static int require_object(const pj_value *v, const char *path, char *err, size_t cap) {
-    if (v->type != PJ_OBJECT) return type_error(err, cap, path, "an object", v);
+static int require_object(const pab_json *v, const char *path, char *err, size_t cap) {
+    if (v->type != PAB_JSON_OBJECT) return type_error(err, cap, path, "an object", v);
     return 0;
 }
 
-static int parse_encoding(const pj_value *v, pi_config *c, char *err, size_t cap) {
+static int parse_encoding(const pab_json *v, pi_config *c, char *err, size_t cap) {
     static const char *const allowed[] = {"decode_base64", "decode_hex", "max_decode_depth", "normalize_unicode",
                                           "detect_homoglyphs", NULL};
     if (require_object(v, "encoding", err, cap) || check_keys(v, "encoding.", allowed, NULL, err, cap)) return -1;
@@ -83,9 +83,9 @@ static int parse_encoding(const pj_value *v, pi_config *c, char *err, size_t cap
         get_bool(v, "normalize_unicode", "encoding.normalize_unicode", &o->normalize_unicode, err, cap) ||
         get_bool(v, "detect_homoglyphs", "encoding.detect_homoglyphs", &o->detect_homoglyphs, err, cap))
         return -1;
-    const pj_value *d = pj_get(v, "max_decode_depth");
+    const pab_json *d = pab_json_get(v, "max_decode_depth");
     if (d != NULL) {
-        if (d->type != PJ_NUMBER || d->number != (double)(int)d->number || d->number < 0 || d->number > 4) {
+        if (d->type != PAB_JSON_NUMBER || d->number != (double)(int)d->number || d->number < 0 || d->number > 4) {
             snprintf(err, cap, "encoding.max_decode_depth: must be an integer from 0 to 4");
             return -1;
         }
@@ -94,7 +94,7 @@ static int parse_encoding(const pj_value *v, pi_config *c, char *err, size_t cap
     return 0;
 }
 
-static int parse_boundaries(const pj_value *v, pi_config *c, char *err, size_t cap) {
+static int parse_boundaries(const pab_json *v, pi_config *c, char *err, size_t cap) {
     static const char *const allowed[] = {"detect_chat_template_tokens", "detect_role_markers", NULL};
     static const char *const hints[][2] = {
         {"enforce_delimiters", "not supported; use detect_chat_template_tokens and detect_role_markers"},
@@ -111,8 +111,8 @@ static int parse_boundaries(const pj_value *v, pi_config *c, char *err, size_t c
     return 0;
 }
 
-static int parse_action(const pj_value *v, const char *path, pi_config *c, char *err, size_t cap) {
-    if (v->type != PJ_STRING) return type_error(err, cap, path, "\"block\" or \"flag\"", v);
+static int parse_action(const pab_json *v, const char *path, pi_config *c, char *err, size_t cap) {
+    if (v->type != PAB_JSON_STRING) return type_error(err, cap, path, "\"block\" or \"flag\"", v);
     if (strcmp(v->str, "block") == 0) {
         c->action = PI_ACTION_BLOCK;
     } else if (strcmp(v->str, "flag") == 0) {
@@ -124,14 +124,14 @@ static int parse_action(const pj_value *v, const char *path, pi_config *c, char 
     return 0;
 }
 
-static int parse_response(const pj_value *v, pi_config *c, char *err, size_t cap) {
+static int parse_response(const pab_json *v, pi_config *c, char *err, size_t cap) {
     static const char *const allowed[] = {"action", "message", "log_level", NULL};
     if (require_object(v, "response", err, cap) || check_keys(v, "response.", allowed, NULL, err, cap)) return -1;
-    const pj_value *a = pj_get(v, "action");
+    const pab_json *a = pab_json_get(v, "action");
     if (a != NULL && parse_action(a, "response.action", c, err, cap) != 0) return -1;
-    const pj_value *m = pj_get(v, "message");
+    const pab_json *m = pab_json_get(v, "message");
     if (m != NULL) {
-        if (m->type != PJ_STRING) return type_error(err, cap, "response.message", "a string", m);
+        if (m->type != PAB_JSON_STRING) return type_error(err, cap, "response.message", "a string", m);
         if (m->str_len == 0 || m->str_len > MAX_MESSAGE) {
             snprintf(err, cap, "response.message: must be 1..%d bytes", MAX_MESSAGE);
             return -1;
@@ -145,10 +145,10 @@ static int parse_response(const pj_value *v, pi_config *c, char *err, size_t cap
         free(c->message);
         c->message = copy;
     }
-    const pj_value *l = pj_get(v, "log_level");
+    const pab_json *l = pab_json_get(v, "log_level");
     if (l != NULL) {
         static const char *const levels[] = {"trace", "debug", "info", "warn", "error"};
-        if (l->type != PJ_STRING) return type_error(err, cap, "response.log_level", "a string", l);
+        if (l->type != PAB_JSON_STRING) return type_error(err, cap, "response.log_level", "a string", l);
         int found = -1;
         for (int i = 0; i < 5; i++) {
             if (strcmp(l->str, levels[i]) == 0) found = i;
@@ -162,8 +162,8 @@ static int parse_response(const pj_value *v, pi_config *c, char *err, size_t cap
     return 0;
 }
 
-static int parse_patterns(const pj_value *v, pi_config *c, char *err, size_t cap) {
-    if (v->type != PJ_ARRAY) return type_error(err, cap, "attack_patterns", "an array of strings", v);
+static int parse_patterns(const pab_json *v, pi_config *c, char *err, size_t cap) {
+    if (v->type != PAB_JSON_ARRAY) return type_error(err, cap, "attack_patterns", "an array of strings", v);
     if (v->count > MAX_PATTERNS) {
         snprintf(err, cap, "attack_patterns: at most %d patterns", MAX_PATTERNS);
         return -1;
@@ -174,9 +174,9 @@ static int parse_patterns(const pj_value *v, pi_config *c, char *err, size_t cap
         return -1;
     }
     for (size_t i = 0; i < v->count; i++) {
-        const pj_value *s = &v->items[i];
-        if (s->type != PJ_STRING) {
-            snprintf(err, cap, "attack_patterns[%zu]: must be a string, got %s", i, pj_type_name(s->type));
+        const pab_json *s = &v->items[i];
+        if (s->type != PAB_JSON_STRING) {
+            snprintf(err, cap, "attack_patterns[%zu]: must be a string, got %s", i, pab_json_type_name(s->type));
             return -1;
         }
         c->patterns[i] = malloc(s->str_len + 1);
@@ -192,16 +192,16 @@ static int parse_patterns(const pj_value *v, pi_config *c, char *err, size_t cap
     return 0;
 }
 
-static int parse_roles(const pj_value *v, pi_config *c, char *err, size_t cap) {
-    if (v->type != PJ_ARRAY) return type_error(err, cap, "scan_roles", "an array of role names", v);
+static int parse_roles(const pab_json *v, pi_config *c, char *err, size_t cap) {
+    if (v->type != PAB_JSON_ARRAY) return type_error(err, cap, "scan_roles", "an array of role names", v);
     if (v->count == 0) {
         snprintf(err, cap, "scan_roles: must name at least one role (user, tool, assistant, system, developer)");
         return -1;
     }
     c->scan_roles = 0;
     for (size_t i = 0; i < v->count; i++) {
-        const pj_value *s = &v->items[i];
-        uint32_t bit = (s->type == PJ_STRING && s->str_len > 0) ? pi_role_bit(s->str, s->str_len) : 0;
+        const pab_json *s = &v->items[i];
+        uint32_t bit = (s->type == PAB_JSON_STRING && s->str_len > 0) ? pi_role_bit(s->str, s->str_len) : 0;
         if (bit == 0) {
             snprintf(err, cap, "scan_roles[%zu]: must be one of user, tool, assistant, system, developer", i);
             return -1;
@@ -211,13 +211,13 @@ static int parse_roles(const pj_value *v, pi_config *c, char *err, size_t cap) {
     return 0;
 }
 
-static int parse_multi_turn(const pj_value *v, pi_config *c, char *err, size_t cap) {
+static int parse_multi_turn(const pab_json *v, pi_config *c, char *err, size_t cap) {
     static const char *const allowed[] = {"decay", NULL};
     if (require_object(v, "multi_turn", err, cap) || check_keys(v, "multi_turn.", allowed, NULL, err, cap))
         return -1;
-    const pj_value *d = pj_get(v, "decay");
+    const pab_json *d = pab_json_get(v, "decay");
     if (d != NULL) {
-        if (d->type != PJ_NUMBER || d->number < 0 || d->number > 1) {
+        if (d->type != PAB_JSON_NUMBER || d->number < 0 || d->number > 1) {
             snprintf(err, cap, "multi_turn.decay: must be a number from 0 to 1");
             return -1;
         }
@@ -239,11 +239,15 @@ int pi_config_parse(const char *json, size_t n, pi_config *c, char *err, size_t 
     }
     memcpy(c->message, PI_DEFAULT_MESSAGE, sizeof(PI_DEFAULT_MESSAGE));
 
-    pj_doc doc;
-    if (pj_parse(json, n, &doc, err, cap) != 0) goto fail;
-    const pj_value *root = &doc.root;
-    if (root->type == PJ_NULL) {
-        pj_free(&doc);
+    pab_json doc;
+    pab_json_error jerr;
+    if (pab_json_parse(json, n, 0, &doc, &jerr) != 0) { /* \u0000 refused: config strings are C strings */
+        snprintf(err, cap, "invalid JSON at byte %zu: %s", jerr.offset, jerr.message);
+        goto fail;
+    }
+    const pab_json *root = &doc;
+    if (root->type == PAB_JSON_NULL) {
+        pab_json_free(&doc);
         return 0;
     }
     static const char *const allowed[] = {"threshold", "attack_patterns", "encoding", "boundaries", "scan_roles",
@@ -255,34 +259,34 @@ int pi_config_parse(const char *json, size_t n, pi_config *c, char *err, size_t 
         {NULL, NULL},
     };
     if (require_object(root, "config", err, cap) || check_keys(root, "", allowed, hints, err, cap)) goto fail_doc;
-    const pj_value *v;
-    if ((v = pj_get(root, "threshold")) != NULL) {
+    const pab_json *v;
+    if ((v = pab_json_get(root, "threshold")) != NULL) {
         /* 0 would block every request (every score is >= 0): refuse it rather than surprise. */
-        if (v->type != PJ_NUMBER || !(v->number > 0) || v->number > 1) {
-            if (v->type != PJ_NUMBER) type_error(err, cap, "threshold", "a number greater than 0, at most 1", v);
+        if (v->type != PAB_JSON_NUMBER || !(v->number > 0) || v->number > 1) {
+            if (v->type != PAB_JSON_NUMBER) type_error(err, cap, "threshold", "a number greater than 0, at most 1", v);
             else snprintf(err, cap, "threshold: must be greater than 0 and at most 1, got %g", v->number);
             goto fail_doc;
         }
         c->detector.threshold = v->number;
     }
-    if ((v = pj_get(root, "attack_patterns")) != NULL && parse_patterns(v, c, err, cap) != 0) goto fail_doc;
-    if ((v = pj_get(root, "encoding")) != NULL && parse_encoding(v, c, err, cap) != 0) goto fail_doc;
-    if ((v = pj_get(root, "boundaries")) != NULL && parse_boundaries(v, c, err, cap) != 0) goto fail_doc;
-    if ((v = pj_get(root, "scan_roles")) != NULL && parse_roles(v, c, err, cap) != 0) goto fail_doc;
-    if ((v = pj_get(root, "multi_turn")) != NULL && parse_multi_turn(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "attack_patterns")) != NULL && parse_patterns(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "encoding")) != NULL && parse_encoding(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "boundaries")) != NULL && parse_boundaries(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "scan_roles")) != NULL && parse_roles(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "multi_turn")) != NULL && parse_multi_turn(v, c, err, cap) != 0) goto fail_doc;
     /* The flat form {threshold, action} of the provider pages, and the nested response object. */
-    const pj_value *flat = pj_get(root, "action");
-    const pj_value *resp = pj_get(root, "response");
-    if (flat != NULL && resp != NULL && pj_get(resp, "action") != NULL) {
+    const pab_json *flat = pab_json_get(root, "action");
+    const pab_json *resp = pab_json_get(root, "response");
+    if (flat != NULL && resp != NULL && pab_json_get(resp, "action") != NULL) {
         snprintf(err, cap, "action: give either action or response.action, not both");
         goto fail_doc;
     }
     if (flat != NULL && parse_action(flat, "action", c, err, cap) != 0) goto fail_doc;
     if (resp != NULL && parse_response(resp, c, err, cap) != 0) goto fail_doc;
-    pj_free(&doc);
+    pab_json_free(&doc);
     return 0;
 fail_doc:
-    pj_free(&doc);
+    pab_json_free(&doc);
 fail:
     pi_config_free(c);
     return -1;

@@ -56,7 +56,11 @@ import Testing
         let folder = TestPaths.makeTemporaryFolder()
         let path = folder + "/object.so"
         let result = try await Shell.run(
-            Shell.cc, ["-c", "-I", TestPaths.abiInclude, "-o", path, TestPaths.fixtures + "/recorder.c"])
+            Shell.cc,
+            [
+                "-c", "-I", TestPaths.abiInclude, "-I", TestPaths.repository + "/Plugins/common", "-o", path,
+                TestPaths.fixtures + "/recorder.c",
+            ])
         #expect(result.status == 0, "\(result.output)")
         let error = try #require(ChainHarness.loadError([.init(name: "object", file: path)], folder: folder))
         #expect(error.contains("is an object file (.o), not linked, not a shared object"), "\(error)")

@@ -370,7 +370,7 @@ def build_plugins(folder: Path) -> dict[str, Path]:
         output = folder / f"{name}.so"
         subprocess.run(
             ["cc", "-std=c11", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", str(ABI_INCLUDE),
-             "-o", str(output), str(source)], check=True, capture_output=True, timeout=120)
+             "-I", str(REPO / "Plugins" / "common"), "-o", str(output), str(source)], check=True, capture_output=True, timeout=120)
         os.chmod(output, 0o644)
         built[name] = output
     return built

@@ -43,7 +43,7 @@ def audit_plugin():
     sources = sorted(str(p) for p in AUDIT_SOURCES.glob("*.c"))
     subprocess.run(
         ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-fvisibility=hidden", "-shared",
-         "-I", str(ABI_INCLUDE), "-o", str(output), *sources], check=True, capture_output=True, timeout=120)
+         "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"), "-o", str(output), *sources], check=True, capture_output=True, timeout=120)
     os.chmod(output, 0o644)
     yield output
     shutil.rmtree(root, ignore_errors=True)

@@ -30,9 +30,9 @@ from e2e_support import (
 )
 
 PLUGIN_DIR = REPO / "Plugins" / "data-routing"
-# The plugin's config reader is the keyword-blocklist example's mini_json.h, found through -I (as
+# The plugin's config reader is the plugins' shared pab_json.h, found through -I (as
 # scripts/install-plugins.sh builds it).
-MINI_JSON_DIR = REPO / "Plugins" / "Examples" / "keyword-blocklist"
+PAB_JSON_DIR = REPO / "Plugins" / "common"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def data_routing_plugin(plugins):
     output = folder / "data-routing.so"
     subprocess.run(
         ["cc", "-std=c11", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror",
-         "-I", str(ABI_INCLUDE), "-I", str(MINI_JSON_DIR), "-o", str(output),
+         "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"), "-I", str(PAB_JSON_DIR), "-o", str(output),
          *map(str, sorted(PLUGIN_DIR.glob("dr_*.c")))], check=True, capture_output=True, timeout=120)
     os.chmod(output, 0o644)
     return output

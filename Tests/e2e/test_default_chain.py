@@ -49,12 +49,12 @@ def builtin_plugins():
         sources = sorted(str(p) for p in (REPO / "Plugins" / name).glob("*.c"))
         output = folder / f"{name}.so"
         subprocess.run(
-            ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE),
+            ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"),
              "-o", str(output), *sources, "-lm"], check=True, capture_output=True, timeout=300)
         os.chmod(output, 0o644)
     # The example blocklist too, for validating the repository's policy-config.yaml.
     subprocess.run(
-        ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE), "-o",
+        ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"), "-o",
          str(folder / "keyword-blocklist.so"), str(REPO / "Plugins" / "Examples" / "keyword-blocklist" /
                                                    "keyword_blocklist.c")],
         check=True, capture_output=True, timeout=120)

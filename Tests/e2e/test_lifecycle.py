@@ -29,7 +29,7 @@ def recorder_plugin(plugins):
     folder = next(iter(plugins.values())).parent
     output = folder / "recorder.so"
     subprocess.run(
-        ["cc", "-std=c11", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", str(ABI_INCLUDE), "-I",
+        ["cc", "-std=c11", "-shared", "-fPIC", "-O2", "-fvisibility=hidden", "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"), "-I",
          str(RECORDER.parent), "-o", str(output), str(RECORDER)], check=True, capture_output=True, timeout=120)
     os.chmod(output, 0o644)
     return output

@@ -119,7 +119,7 @@ def composition_plugins():
     for name, files in sources.items():
         output = folder / f"{name}.so"
         subprocess.run(
-            ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE),
+            ["cc", "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", "-shared", "-I", str(ABI_INCLUDE), "-I", str(ABI_INCLUDE.parents[2] / "Plugins" / "common"),
              "-o", str(output), *files, "-lm"], check=True, capture_output=True, timeout=300)
         os.chmod(output, 0o644)
         built[name] = output

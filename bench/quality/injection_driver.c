@@ -16,7 +16,7 @@
 
 #include "pi_config.h"
 #include "pi_detector.h"
-#include "pi_json.h"
+#include "pab_json.h"
 
 /* CPU time of this thread: the machine is shared (2 cores, parallel builds), and wall time would measure
  * the scheduler rather than the detector. */
@@ -49,22 +49,23 @@ int main(int argc, char **argv) {
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, stdin)) > 0) {
-        pj_doc doc;
-        if (pj_parse(line, (size_t)n, &doc, err, sizeof(err)) != 0) {
-            fprintf(stderr, "input: %s\n", err);
+        pab_json doc;
+        pab_json_error jerr;
+        if (pab_json_parse(line, (size_t)n, 0, &doc, &jerr) != 0) {
+            fprintf(stderr, "input: invalid JSON at byte %zu: %s\n", jerr.offset, jerr.message);
             return 2;
         }
-        const pj_value *m = pj_get(&doc.root, "m");
-        if (m == NULL || m->type != PJ_ARRAY) {
+        const pab_json *m = pab_json_get(&doc, "m");
+        if (m == NULL || m->type != PAB_JSON_ARRAY) {
             fprintf(stderr, "input: missing \"m\" array\n");
             return 2;
         }
         pi_message *msgs = calloc(m->count ? m->count : 1, sizeof(pi_message));
         size_t k = 0;
         for (size_t i = 0; i < m->count; i++) {
-            const pj_value *pair = &m->items[i];
-            if (pair->type != PJ_ARRAY || pair->count != 2 || pair->items[0].type != PJ_STRING ||
-                pair->items[1].type != PJ_STRING) {
+            const pab_json *pair = &m->items[i];
+            if (pair->type != PAB_JSON_ARRAY || pair->count != 2 || pair->items[0].type != PAB_JSON_STRING ||
+                pair->items[1].type != PAB_JSON_STRING) {
                 fprintf(stderr, "input: messages are [role, text] pairs\n");
                 return 2;
             }
@@ -90,7 +91,7 @@ int main(int argc, char **argv) {
             printf("%.4f\t%s\t%d\t%s\n", r.score, fams[0] ? fams : "-", r.detected, groups[0] ? groups : "-");
         }
         free(msgs);
-        pj_free(&doc);
+        pab_json_free(&doc);
     }
     free(line);
     pi_detector_free(d);

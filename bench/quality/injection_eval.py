@@ -37,6 +37,7 @@ def build_driver(workdir, cc):
                if f.endswith(".c") and f != "pi_plugin.c"]
     exe = os.path.join(workdir, "injection_driver")
     cmd = [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-I", PLUGIN, "-I", ABI_INCLUDE,
+           "-I", os.path.join(os.path.dirname(PLUGIN), "common"),
            "-o", exe, os.path.join(HERE, "injection_driver.c")] + sources
     subprocess.run(cmd, check=True)
     return exe

@@ -10,9 +10,9 @@
  * segments instead of JSON parsing, deny(), tags, counters, logging, and holding back streamed text with
  * insert_delta so that a keyword split across two stream events is caught before any of it is sent.
  *
- * Build (needs only policy_abi.h and mini_json.h, which sits next to this file):
- *   cc -std=c11 -Wall -Wextra -O2 -shared -fPIC -fvisibility=hidden \
- *      -I path/to/Sources/PolicyABI/include -o keyword-blocklist.so keyword_blocklist.c
+ * Build (needs only policy_abi.h and the plugins' shared JSON reader Plugins/common/pab_json.h):
+ *   cc -std=c11 -Wall -Wextra -O2 -shared -fPIC -fvisibility=hidden -I path/to/Sources/PolicyABI/include \
+ *      -I path/to/Plugins/common -o keyword-blocklist.so keyword_blocklist.c
  * See README.md next to this file for installing and configuring it.
  *
  * Config (policy.<name> in policy-config.yaml; the host hands it to create as canonical JSON):
@@ -40,7 +40,7 @@
  * the host is copied by it. So: copy what you keep, free what you allocate, and never hand the host a
  * pointer it should free.
  */
-#include "mini_json.h" /* a tiny flat-JSON reader for the config; replace with your favourite JSON library */
+#include "pab_json.h" /* the plugins' shared strict JSON reader (Plugins/common); or your favourite library */
 #include "policy_abi.h"
 
 #include <stdio.h>
@@ -133,88 +133,83 @@ static pab_rc fail(blocklist *b, char *err, size_t err_cap, const char *message)
     return PAB_ERR_FAILED;
 }
 
-static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
-    /* config_json is canonical JSON: an object with sorted keys and no whitespace. */
-    const char *json = (const char *)args->config_json.ptr;
-    size_t json_len = args->config_json.len;
+/* A malloc'd, NUL-terminated copy of a parsed string (which may hold NUL bytes: copy str_len + 1). */
+static char *copy_string(const pab_json *v) {
+    char *copy = malloc(v->str_len + 1);
+    if (copy) memcpy(copy, v->str, v->str_len + 1);
+    return copy;
+}
+
+/* Reads and checks every key of the config object into b. Returns PAB_OK, or fails (and frees b). */
+static pab_rc read_config(blocklist *b, const pab_json *root, char *err, size_t err_cap) {
     char detail[256]; /* room for every message below: gcc checks snprintf sizes with -Wall */
     int rc;
-
-    blocklist *b = calloc(1, sizeof *b);
-    if (!b) return fail(NULL, err, err_cap, "out of memory");
-    b->host = args->host;
-    b->hi = args->host_instance;
 
     /* Refuse keys we do not know: a typo ("keyword:") must not silently disable the policy. */
     static const char *const known_keys[] = {"case_sensitive", "keywords", "message", "scan_output", "scan_roles",
                                              "status"};
-    char unknown[64];
-    rc = mj_check_keys(json, json_len, known_keys, sizeof known_keys / sizeof known_keys[0], unknown, sizeof unknown);
-    if (rc == MJ_MALFORMED) return fail(b, err, err_cap, "the config is not a JSON object");
-    if (rc == MJ_NO_MEMORY) return fail(b, err, err_cap, "out of memory");
-    if (rc != MJ_OK) {
+    const char *unknown = pab_json_unknown_key(root, known_keys, sizeof known_keys / sizeof known_keys[0]);
+    if (unknown) {
         snprintf(detail, sizeof detail,
-                 "unknown config key '%s'; known keys: case_sensitive, keywords, message, scan_output, scan_roles, "
+                 "unknown config key '%.63s'; known keys: case_sensitive, keywords, message, scan_output, scan_roles, "
                  "status",
                  unknown);
         return fail(b, err, err_cap, detail);
     }
 
     b->case_sensitive = 0;
-    rc = mj_get_bool(json, json_len, "case_sensitive", &b->case_sensitive);
-    if (rc != MJ_OK && rc != MJ_MISSING) return fail(b, err, err_cap, "case_sensitive must be true or false");
+    rc = pab_json_get_bool(root, "case_sensitive", &b->case_sensitive);
+    if (rc != PAB_JSON_OK && rc != PAB_JSON_MISSING) return fail(b, err, err_cap, "case_sensitive must be true or false");
 
-    char **items = NULL;
-    size_t *lens = NULL, count = 0;
-    rc = mj_get_string_array(json, json_len, "keywords", &items, &lens, &count);
-    if (rc == MJ_NO_MEMORY) return fail(b, err, err_cap, "out of memory");
-    if (rc != MJ_OK || count == 0) {
-        if (rc == MJ_OK) mj_free_string_array(items, lens, count);
+    const pab_json *list = NULL;
+    rc = pab_json_get_strings(root, "keywords", &list);
+    if (rc != PAB_JSON_OK || list->count == 0)
         return fail(b, err, err_cap, "keywords must be a non-empty list of strings");
-    }
-    b->keywords = calloc(count, sizeof *b->keywords);
-    if (!b->keywords) {
-        mj_free_string_array(items, lens, count);
-        return fail(b, err, err_cap, "out of memory");
-    }
-    b->keyword_count = count;
-    for (size_t i = 0; i < count; i++) {
-        if (lens[i] == 0) {
-            mj_free_string_array(items, lens, count);
+    b->keywords = calloc(list->count, sizeof *b->keywords);
+    if (!b->keywords) return fail(b, err, err_cap, "out of memory");
+    for (size_t i = 0; i < list->count; i++) {
+        size_t len = list->items[i].str_len;
+        if (len == 0) {
             snprintf(detail, sizeof detail, "keywords[%zu] is empty; every keyword needs at least one character", i);
             return fail(b, err, err_cap, detail);
         }
-        /* Take ownership of the string mini_json allocated; fold it once here, not on every request. */
-        b->keywords[i].bytes = (uint8_t *)items[i];
-        b->keywords[i].len = lens[i];
-        items[i] = NULL;
+        /* Copy out of the tree (freed after create); fold once here, not on every request. */
+        b->keywords[i].bytes = (uint8_t *)copy_string(&list->items[i]);
+        if (!b->keywords[i].bytes) return fail(b, err, err_cap, "out of memory");
+        b->keywords[i].len = len;
+        b->keyword_count = i + 1;
         if (!b->case_sensitive)
-            for (size_t j = 0; j < lens[i]; j++) b->keywords[i].bytes[j] = ascii_lower(b->keywords[i].bytes[j]);
-        if (lens[i] > b->longest) b->longest = lens[i];
+            for (size_t j = 0; j < len; j++) b->keywords[i].bytes[j] = ascii_lower(b->keywords[i].bytes[j]);
+        if (len > b->longest) b->longest = len;
     }
-    mj_free_string_array(items, lens, count);
 
-    rc = mj_get_string(json, json_len, "message", &b->message, NULL);
-    if (rc == MJ_MISSING) {
+    const pab_json *message = pab_json_get(root, "message");
+    if (!message || message->type == PAB_JSON_NULL) {
         b->message = malloc(sizeof DEFAULT_MESSAGE);
         if (b->message) memcpy(b->message, DEFAULT_MESSAGE, sizeof DEFAULT_MESSAGE);
-    } else if (rc != MJ_OK) {
-        return fail(b, err, err_cap, rc == MJ_NO_MEMORY ? "out of memory" : "message must be a string");
+    } else if (message->type != PAB_JSON_STRING) {
+        return fail(b, err, err_cap, "message must be a string");
+    } else {
+        b->message = copy_string(message);
     }
     if (!b->message) return fail(b, err, err_cap, "out of memory");
     if (b->message[0] == '\0') return fail(b, err, err_cap, "message must not be empty");
 
-    rc = mj_get_string_array(json, json_len, "scan_roles", &b->roles, NULL, &b->role_count);
-    if (rc == MJ_MISSING) {
+    rc = pab_json_get_strings(root, "scan_roles", &list);
+    if (rc == PAB_JSON_MISSING) {
         b->roles = calloc(1, sizeof *b->roles);
         if (b->roles) b->roles[0] = malloc(sizeof "user");
         if (!b->roles || !b->roles[0]) return fail(b, err, err_cap, "out of memory");
         memcpy(b->roles[0], "user", sizeof "user");
         b->role_count = 1;
-    } else if (rc != MJ_OK || b->role_count == 0) {
-        return fail(b, err, err_cap,
-                    rc == MJ_NO_MEMORY ? "out of memory"
-                                       : "scan_roles must be a non-empty list of roles (" KNOWN_ROLES ")");
+    } else if (rc != PAB_JSON_OK || list->count == 0) {
+        return fail(b, err, err_cap, "scan_roles must be a non-empty list of roles (" KNOWN_ROLES ")");
+    } else {
+        b->roles = calloc(list->count, sizeof *b->roles);
+        if (!b->roles) return fail(b, err, err_cap, "out of memory");
+        for (; b->role_count < list->count; b->role_count++)
+            if (!(b->roles[b->role_count] = copy_string(&list->items[b->role_count])))
+                return fail(b, err, err_cap, "out of memory");
     }
     for (size_t i = 0; i < b->role_count; i++) {
         static const char *const known_roles[] = {"system", "developer", "user", "assistant", "tool"};
@@ -227,13 +222,37 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
     }
 
     b->scan_output = 0;
-    rc = mj_get_bool(json, json_len, "scan_output", &b->scan_output);
-    if (rc != MJ_OK && rc != MJ_MISSING) return fail(b, err, err_cap, "scan_output must be true or false");
+    rc = pab_json_get_bool(root, "scan_output", &b->scan_output);
+    if (rc != PAB_JSON_OK && rc != PAB_JSON_MISSING) return fail(b, err, err_cap, "scan_output must be true or false");
 
     int64_t status = 0;
-    rc = mj_get_int(json, json_len, "status", 400, 599, &status);
-    if (rc != MJ_OK && rc != MJ_MISSING) return fail(b, err, err_cap, "status must be an integer between 400 and 599");
+    rc = pab_json_get_int(root, "status", 400, 599, &status);
+    if (rc != PAB_JSON_OK && rc != PAB_JSON_MISSING) return fail(b, err, err_cap, "status must be an integer between 400 and 599");
     b->status = (uint32_t)status;
+
+    return PAB_OK;
+}
+
+static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
+    blocklist *b = calloc(1, sizeof *b);
+    if (!b) return fail(NULL, err, err_cap, "out of memory");
+    b->host = args->host;
+    b->hi = args->host_instance;
+
+    /* config_json is canonical JSON: an object with sorted keys and no whitespace. The parsed tree owns
+     * every string it hands out; read_config copies what the instance keeps, then the tree goes. */
+    pab_json root;
+    pab_json_error jerr;
+    if (pab_json_parse((const char *)args->config_json.ptr, args->config_json.len, PAB_JSON_ALLOW_NUL, &root,
+                       &jerr) != 0 ||
+        root.type != PAB_JSON_OBJECT) {
+        pab_json_free(&root);
+        return fail(b, err, err_cap, strcmp(jerr.message, "out of memory") == 0 ? "out of memory"
+                                                                                   : "the config is not a JSON object");
+    }
+    pab_rc rc = read_config(b, &root, err, err_cap); /* frees b on failure */
+    pab_json_free(&root);
+    if (rc != PAB_OK) return rc;
 
     /* Counters may only be defined here, in create. The host exports them as
      * gatewayhost_policy_counter_total{policy="<name>",name="blocked_requests"}. */

@@ -21,7 +21,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
     opt="-O1"
     san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
 fi
-flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include"
+flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $repo/Plugins/common"
 
 # The plugin as the gateway loads it: libc only, one exported symbol.
 if ! $cc $flags -shared -o "$out/audit-logger.so" "$plugin"/*.c; then

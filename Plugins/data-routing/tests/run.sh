@@ -24,8 +24,8 @@ if [ "${SANITIZE:-0}" = 1 ]; then
     opt="-O1"
     san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
 fi
-# The config reader is the keyword-blocklist example's mini_json.h (one copy for the small plugins).
-includes="-I $repo/Sources/PolicyABI/include -I $repo/Plugins/Examples/keyword-blocklist"
+# The config reader is the plugins' shared pab_json.h (Plugins/common).
+includes="-I $repo/Sources/PolicyABI/include -I $repo/Plugins/common"
 flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden $includes"
 
 # The plugin as the gateway loads it: libc only, one exported symbol.

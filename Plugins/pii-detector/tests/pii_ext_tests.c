@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pii_json.h"
+#include "pab_json.h"
 #include "pii_test.h"
 
 static pab_request request(void) {
@@ -34,10 +34,10 @@ static void one_segment(pab_call *c, uint32_t kind, uint32_t item, uint32_t part
 }
 
 static int valid_json(const char *text) {
-    pii_json v;
-    char err[96];
-    if (pii_json_parse(text, strlen(text), &v, err, sizeof err) != 0) return 0;
-    pii_json_free(&v);
+    pab_json v;
+    pab_json_error err;
+    if (pab_json_parse(text, strlen(text), PAB_JSON_ALLOW_NUL, &v, &err) != 0) return 0;
+    pab_json_free(&v);
     return 1;
 }
 

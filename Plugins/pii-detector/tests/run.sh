@@ -24,7 +24,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
     opt="-O1"
     san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
 fi
-flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $plugin"
+flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $repo/Sources/PolicyABI/include -I $repo/Plugins/common -I $plugin"
 fail=0
 
 # 1. The shared object as the gateway loads it, through the smoke host.

@@ -8,7 +8,7 @@
 
 #include "pi_config.h"
 #include "pi_detector.h"
-#include "pi_json.h"
+#include "pab_json.h"
 #include "pi_normalize.h"
 #include "policy_abi.h"
 
@@ -325,6 +325,11 @@ static void test_config_switches(void) {
     char far[600];
     snprintf(far, sizeof(far), "secret %0*d launch codes", 300, 0);
     expect_cfg("attack_patterns .* is bounded", cfg, far, 0);
+    /* The documented maximum, 256 bytes, is accepted and matches (it was refused as "out of memory"). */
+    char longest[300], longest_cfg[400];
+    snprintf(longest, sizeof(longest), "%0*d", 256, 7);
+    snprintf(longest_cfg, sizeof(longest_cfg), "{\"attack_patterns\":[\"%s\"]}", longest);
+    expect_cfg("attack_patterns of 256 bytes", longest_cfg, longest, 1);
 }
 
 static void test_config_errors(void) {
@@ -362,16 +367,16 @@ static void test_units(void) {
     char buf[128];
     pi_format_families(PI_FAM_INSTRUCTION_OVERRIDE | PI_FAM_JAILBREAK, buf, sizeof(buf));
     check(strcmp(buf, "instruction_override,jailbreak") == 0, "family list format", "got %s", buf);
-    pj_doc doc;
-    char err[128];
+    pab_json doc;
+    pab_json_error jerr;
     const char *js = "{\"a\":\"\\ud83d\\ude00 \\u00e9\\n\",\"b\":[true,null,-1.5e2]}";
-    int rc = pj_parse(js, strlen(js), &doc, err, sizeof(err));
-    const pj_value *a = rc == 0 ? pj_get(&doc.root, "a") : NULL;
-    const pj_value *b = rc == 0 ? pj_get(&doc.root, "b") : NULL;
+    int rc = pab_json_parse(js, strlen(js), 0, &doc, &jerr);
+    const pab_json *a = rc == 0 ? pab_json_get(&doc, "a") : NULL;
+    const pab_json *b = rc == 0 ? pab_json_get(&doc, "b") : NULL;
     check(a && strcmp(a->str, "\xf0\x9f\x98\x80 \xc3\xa9\n") == 0 && b && b->count == 3 && b->items[2].number == -150.0,
-          "JSON escapes and numbers", "rc %d %s", rc, err);
-    if (rc == 0) pj_free(&doc);
-    check(pj_parse("{\"a\":\"\\ud83d\"}", 13, &doc, err, sizeof(err)) != 0, "JSON lone surrogate refused", "accepted");
+          "JSON escapes and numbers", "rc %d %s", rc, jerr.message);
+    if (rc == 0) pab_json_free(&doc);
+    check(pab_json_parse("{\"a\":\"\\ud83d\"}", 13, 0, &doc, &jerr) != 0, "JSON lone surrogate refused", "accepted");
     pi_norm_flags f = {1, 1};
     char out[4];
     size_t n = pi_fold_codepoint(0xFF49, f, out); /* fullwidth i */

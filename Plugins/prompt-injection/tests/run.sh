@@ -9,12 +9,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PLUGIN=$(dirname "$HERE")
 REPO=$(cd "$PLUGIN/../.." && pwd)
 ABI="$REPO/Sources/PolicyABI/include"
+COMMON="$REPO/Plugins/common" # pab_json.h, the plugins' shared JSON reader
 CC=${CC:-cc}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 # 1. The shared object, with the flags the plugin must compile under.
-$CC -std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I "$ABI" -shared \
+$CC -std=c11 -Wall -Wextra -Werror -O2 -fPIC -fvisibility=hidden -I "$ABI" -I "$COMMON" -shared \
     -o "$OUT/prompt-injection.so" "$PLUGIN"/*.c
 # Only the entry symbol may be exported.
 if command -v nm >/dev/null 2>&1; then
@@ -30,6 +31,6 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 if [ "${SANITIZE:-0}" = 1 ]; then
     SAN=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
 fi
-$CC -std=c11 -Wall -Wextra -Werror -O1 -g $SAN -I "$PLUGIN" -I "$ABI" \
+$CC -std=c11 -Wall -Wextra -Werror -O1 -g $SAN -I "$PLUGIN" -I "$ABI" -I "$COMMON" \
     -o "$OUT/pi_tests" "$HERE/pi_tests.c" "$PLUGIN"/*.c
 "$OUT/pi_tests"

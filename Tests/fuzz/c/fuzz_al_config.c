@@ -1,50 +1,50 @@
 /*
- * fuzz_al_config.c: the audit-logger's JSON reader and compactor (al_json.c) and its config parser
- * (al_config.c).
+ * fuzz_al_config.c: the audit-logger's JSON glue (al_json.c: aj_parse over the shared pab_json.h, the
+ * number readers, and aj_compact, which writes the usage and verdict JSON into records) and its config
+ * parser (al_config.c).
  *
  * Input: one JSON document: a config, or the usage / verdicts attribute JSON the record builder reads.
- * Checks, beyond the sanitizers: compacting valid JSON gives valid JSON that compacts to itself and is no
- * longer than the input (audit lines must stay one valid JSON line); numbers convert consistently
- * (an int64 reading equals the double reading when both succeed and the value is exactly representable);
- * a parsed config is complete (path absolute, prefix set, retention in range).
+ * Checks, beyond the sanitizers and fuzz_pab_json.h's tree checks: compacting valid JSON gives valid JSON
+ * that compacts to itself, is no longer than the input and has no line break (audit lines must stay one
+ * valid JSON line); aj_parse agrees with pab_json_parse; the int64 and double readings of a number agree;
+ * a parsed config is complete (path absolute, prefix set, retention in range, every price found).
  */
 #include "al_buf.h"
 #include "al_config.h"
 #include "al_json.h"
 
+#include "fuzz_pab_json.h"
 #include "fuzz_util.h"
 
-static void walk(const aj_value *v, int depth) {
-    FZ_CHECK(aj_type_name(v->type) != NULL, "no type name");
-    FZ_CHECK(depth < 1000, "runaway depth");
-    if (v->type == AJ_STRING) FZ_CHECK(strlen(v->str) == v->str_len, "string length or embedded NUL");
-    if (v->type == AJ_NUMBER) {
+static void numbers(const pab_json *v) {
+    if (v->type == PAB_JSON_NUMBER) {
         double d;
         int64_t i;
         FZ_CHECK(aj_number_double(v, &d) == 0, "a number that is not a number");
         if (aj_number_int64(v, &i) == 0 && i > -(1LL << 53) && i < (1LL << 53))
             FZ_CHECK(d == (double)i, "int64 %lld and double %.17g disagree", (long long)i, d);
     }
-    if (v->type == AJ_ARRAY || v->type == AJ_OBJECT)
-        for (size_t k = 0; k < v->count; k++) {
-            if (v->type == AJ_OBJECT) FZ_CHECK(aj_get(v, v->keys[k]) != NULL, "member not found by its key");
-            walk(&v->items[k], depth + 1);
-        }
+    if (v->type == PAB_JSON_ARRAY || v->type == PAB_JSON_OBJECT)
+        for (size_t k = 0; k < v->count; k++) numbers(&v->items[k]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = fz_dup(data, size);
     char err[256] = "";
-    aj_doc doc;
-    if (aj_parse(text, size, &doc, err, sizeof err) == 0) {
-        walk(&doc.root, 0);
-        aj_free(&doc);
+    const int valid = fz_pab_json_check(text, size);
+    pab_json root;
+    const int ok = aj_parse(text, size, &root, err, sizeof err) == 0;
+    FZ_CHECK(ok == valid, "aj_parse %s what pab_json_parse %s", ok ? "accepts" : "refuses",
+             valid ? "accepts" : "refuses");
+    if (ok) {
+        numbers(&root);
+        pab_json_free(&root);
         al_buf once = {0}, twice = {0};
         aj_compact(text, size, &once);
         FZ_CHECK(!once.failed && once.len <= size, "compacted JSON grew");
-        FZ_CHECK(aj_parse(once.data ? once.data : "", once.len, &doc, err, sizeof err) == 0,
+        FZ_CHECK(aj_parse(once.data ? once.data : "", once.len, &root, err, sizeof err) == 0,
                  "compacted JSON does not parse: %s", err);
-        aj_free(&doc);
+        pab_json_free(&root);
         aj_compact(once.data ? once.data : "", once.len, &twice);
         FZ_CHECK(twice.len == once.len && (once.len == 0 || memcmp(once.data, twice.data, once.len) == 0),
                  "compacting is not idempotent");

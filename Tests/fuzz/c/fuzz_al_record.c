@@ -17,6 +17,7 @@
 #include "al_json.h"
 #include "al_record.h"
 #include "mock_host.h"
+#include "pab_json.h"
 
 #include "fuzz_util.h"
 
@@ -38,11 +39,12 @@ static void check_line(const al_buf *b, const char *what) {
     FZ_CHECK(!b->failed, "%s: buffer failed", what);
     FZ_CHECK(memchr(b->data, '\n', b->len) == NULL && memchr(b->data, '\r', b->len) == NULL, "%s: line break", what);
     FZ_CHECK(fz_utf8_valid((const uint8_t *)b->data, b->len), "%s: not valid UTF-8", what);
-    aj_doc doc;
-    char err[160];
-    FZ_CHECK(aj_parse(b->data, b->len, &doc, err, sizeof err) == 0, "%s is not valid JSON: %s\n%.*s", what, err,
-             (int)b->len, b->data);
-    aj_free(&doc);
+    /* The shared reader with \u0000 allowed: the writer escapes NUL bytes, valid JSON. */
+    pab_json doc;
+    pab_json_error e;
+    FZ_CHECK(pab_json_parse(b->data, b->len, PAB_JSON_ALLOW_NUL, &doc, &e) == 0, "%s is not valid JSON: %s at %zu\n%.*s",
+             what, e.message, e.offset, (int)b->len, b->data);
+    pab_json_free(&doc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -62,9 +64,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (nowned <= sizeof attr_ids / sizeof attr_ids[0]) {
             if (len > 0 || nowned > 2) c.attrs[attr_ids[nowned - 1]] = s; /* empty usage/verdicts: absent */
         } else if (c.ntags < MH_MAX_TAGS) {
+            /* Tags as the host keeps them: text it decoded (invalid UTF-8 repaired), keys unique (setting a
+             * key again replaces its value). */
             char *eq = strchr(s, '=');
-            c.tag_keys[c.ntags] = strndup(s, eq ? (size_t)(eq - s) : strlen(s));
-            c.tag_values[c.ntags] = strdup(eq ? eq + 1 : "");
+            size_t klen = eq ? (size_t)(eq - s) : strlen(s);
+            char *key = fz_utf8_dup((const uint8_t *)s, klen);
+            if (mh_tag(&c, key) != NULL) {
+                free(key);
+                continue;
+            }
+            c.tag_keys[c.ntags] = key;
+            c.tag_values[c.ntags] = eq ? fz_utf8_dup((const uint8_t *)eq + 1, strlen(eq + 1)) : fz_dup(NULL, 0);
             FZ_CHECK(c.tag_keys[c.ntags] && c.tag_values[c.ntags], "out of memory");
             c.ntags++;
         }
@@ -78,13 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)keep;
     al_buf_free(&b);
 
-    /* The string writer on raw bytes (invalid UTF-8, controls, quotes). It writes NUL as \u0000, valid JSON
-     * that aj_parse refuses on purpose (configs never need it): checked without NUL bytes. */
-    char *raw = fz_dup(last, last_len);
-    for (size_t i = 0; i < last_len; i++)
-        if (raw[i] == '\0') raw[i] = 1;
-    al_buf_add_json_string(&b, (const uint8_t *)raw, last_len);
-    free(raw);
+    /* The string writer on raw bytes (invalid UTF-8, controls, quotes, NUL). */
+    al_buf_add_json_string(&b, last, last_len);
     check_line(&b, "json string");
     al_buf_free(&b);
 

@@ -25,7 +25,7 @@ if [ "${SANITIZE:-0}" = 1 ]; then
     san=${SANITIZE_FLAGS:--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g}
 fi
 abi="$repo/Sources/PolicyABI/include"
-flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $abi"
+flags="-std=c11 -Wall -Wextra -Werror $opt $san -fPIC -fvisibility=hidden -I $abi -I $repo/Plugins/common"
 
 # The plugin as the gateway loads it: one exported symbol.
 if ! $cc $flags -shared -o "$out/keyword-blocklist.so" "$plugin/keyword_blocklist.c"; then

@@ -13,7 +13,7 @@
  * holds back in turn: the client must still receive the text in its original order.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "mini_json.h"
+#include "pab_json.h"
 #include "policy_abi.h"
 
 #include <stdio.h>
@@ -33,8 +33,13 @@ typedef struct held {
 
 static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
     int64_t release_at = 8;
-    int rc = mj_get_int((const char *)args->config_json.ptr, args->config_json.len, "release_at", 1, 4096, &release_at);
-    if (rc != MJ_OK && rc != MJ_MISSING) {
+    pab_json root;
+    pab_json_error jerr;
+    int rc = pab_json_parse((const char *)args->config_json.ptr, args->config_json.len, 0, &root, &jerr) == 0
+                 ? pab_json_get_int(&root, "release_at", 1, 4096, &release_at)
+                 : PAB_JSON_WRONG_TYPE; /* the host only sends valid JSON: any failure is reported as below */
+    pab_json_free(&root);
+    if (rc != PAB_JSON_OK && rc != PAB_JSON_MISSING) {
         snprintf(err, err_cap, "release_at must be an integer between 1 and 4096");
         return PAB_ERR_FAILED;
     }

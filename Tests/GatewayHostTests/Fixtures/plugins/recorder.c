@@ -39,7 +39,7 @@
  * journal is appended with one write(2) per line on an O_APPEND descriptor, atomic for regular files.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "mini_json.h"
+#include "pab_json.h"
 #include "policy_abi.h"
 
 #include <fcntl.h>
@@ -103,14 +103,25 @@ static void free_recorder(recorder *r) {
     free(r);
 }
 
-/* Reads optional string `key` into *out. Returns 0 on success (also when absent), else writes err. */
-static int read_string(const pab_create_args *args, const char *key, char **out, size_t *out_len, char *err,
+/* Reads optional string `key` into a malloc'd copy *out (the tree is freed after create). Returns 0 on
+ * success (also when absent), else writes err. */
+static int read_string(const pab_json *root, const char *key, char **out, size_t *out_len, char *err,
                        size_t err_cap) {
-    int rc = mj_get_string((const char *)args->config_json.ptr, args->config_json.len, key, out, out_len);
-    if (rc == MJ_OK || rc == MJ_MISSING) return 0;
-    if (rc == MJ_MALFORMED) snprintf(err, err_cap, "config is not a JSON object");
-    else snprintf(err, err_cap, "%s must be a string", key);
-    return -1;
+    const char *value;
+    size_t len;
+    int rc = pab_json_get_string(root, key, &value, &len);
+    if (rc == PAB_JSON_MISSING) return 0;
+    if (rc != PAB_JSON_OK) {
+        snprintf(err, err_cap, "%s must be a string", key);
+        return -1;
+    }
+    if (!(*out = malloc(len + 1))) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    memcpy(*out, value, len + 1);
+    if (out_len) *out_len = len;
+    return 0;
 }
 
 static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
@@ -129,24 +140,34 @@ static pab_rc create(const pab_create_args *args, pab_instance **out, char *err,
     memcpy(r->policy, args->policy_name.ptr, args->policy_name.len);
     r->policy[args->policy_name.len] = '\0';
 
-    if (read_string(args, "journal", &r->journal, NULL, err, err_cap) ||
-        read_string(args, "deny_if_contains", &r->deny_if, NULL, err, err_cap) ||
-        read_string(args, "deny_response_if_contains", &r->deny_response_if, NULL, err, err_cap) ||
-        read_string(args, "deny_stream_if_contains", &r->deny_stream_if, NULL, err, err_cap) ||
-        read_string(args, "message", &r->message, NULL, err, err_cap) ||
-        read_string(args, "replace", &r->replace, &r->replace_len, err, err_cap) ||
-        read_string(args, "with", &r->with, &r->with_len, err, err_cap) ||
-        read_string(args, "tag_key", &r->tag_key, NULL, err, err_cap) ||
-        read_string(args, "tag_value", &r->tag_value, NULL, err, err_cap)) {
+    pab_json root;
+    pab_json_error jerr;
+    if (pab_json_parse((const char *)args->config_json.ptr, args->config_json.len, PAB_JSON_ALLOW_NUL, &root, &jerr) !=
+            0 ||
+        root.type != PAB_JSON_OBJECT) {
+        snprintf(err, err_cap, "config is not a JSON object");
+        pab_json_free(&root);
         free_recorder(r);
         return PAB_ERR_FAILED;
     }
-    int bool_rc = mj_get_bool((const char *)args->config_json.ptr, args->config_json.len, "fail_begin", &r->fail_begin);
-    if (bool_rc != MJ_OK && bool_rc != MJ_MISSING) {
-        snprintf(err, err_cap, "fail_begin must be a boolean");
+    int bool_rc = PAB_JSON_OK;
+    if (read_string(&root, "journal", &r->journal, NULL, err, err_cap) ||
+        read_string(&root, "deny_if_contains", &r->deny_if, NULL, err, err_cap) ||
+        read_string(&root, "deny_response_if_contains", &r->deny_response_if, NULL, err, err_cap) ||
+        read_string(&root, "deny_stream_if_contains", &r->deny_stream_if, NULL, err, err_cap) ||
+        read_string(&root, "message", &r->message, NULL, err, err_cap) ||
+        read_string(&root, "replace", &r->replace, &r->replace_len, err, err_cap) ||
+        read_string(&root, "with", &r->with, &r->with_len, err, err_cap) ||
+        read_string(&root, "tag_key", &r->tag_key, NULL, err, err_cap) ||
+        read_string(&root, "tag_value", &r->tag_value, NULL, err, err_cap) ||
+        ((bool_rc = pab_json_get_bool(&root, "fail_begin", &r->fail_begin)) != PAB_JSON_OK &&
+         bool_rc != PAB_JSON_MISSING)) {
+        if (bool_rc != PAB_JSON_OK && bool_rc != PAB_JSON_MISSING) snprintf(err, err_cap, "fail_begin must be a boolean");
+        pab_json_free(&root);
         free_recorder(r);
         return PAB_ERR_FAILED;
     }
+    pab_json_free(&root);
     const char *problem = NULL;
     if (!r->replace != !r->with) problem = "replace and with must be given together";
     else if (r->replace && r->replace_len == 0) problem = "replace must not be empty";

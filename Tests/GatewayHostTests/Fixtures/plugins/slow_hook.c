@@ -1,6 +1,6 @@
 /* HOST MUST SAY: policy error "timeout: ..." in on_request when sleep_ms > timeout_ms; ALLOW otherwise */
 #define _POSIX_C_SOURCE 200809L
-#include "mini_json.h"
+#include "pab_json.h"
 #include "policy_abi.h"
 
 #include <errno.h>
@@ -20,22 +20,24 @@ typedef struct slow_instance {
 } slow_instance;
 
 static pab_rc create(const pab_create_args *args, pab_instance **out, char *err, size_t err_cap) {
-    int64_t sleep_ms = 1000;
-    int rc = mj_get_int((const char *)args->config_json.ptr, args->config_json.len, "sleep_ms", 0, 600000, &sleep_ms);
-    if (rc != MJ_OK && rc != MJ_MISSING) {
-        snprintf(err, err_cap, "sleep_ms must be an integer between 0 and 600000");
-        return PAB_ERR_FAILED;
-    }
-    int64_t stuck_chunk = -1;
-    rc = mj_get_int((const char *)args->config_json.ptr, args->config_json.len, "stuck_chunk", 0, 1000000, &stuck_chunk);
-    if (rc != MJ_OK && rc != MJ_MISSING) {
-        snprintf(err, err_cap, "stuck_chunk must be an integer between 0 and 1000000");
-        return PAB_ERR_FAILED;
-    }
-    int end_sleeps = 0;
-    rc = mj_get_bool((const char *)args->config_json.ptr, args->config_json.len, "end_sleeps", &end_sleeps);
-    if (rc != MJ_OK && rc != MJ_MISSING) {
-        snprintf(err, err_cap, "end_sleeps must be a boolean");
+    int64_t sleep_ms = 1000, stuck_chunk = -1;
+    int end_sleeps = 0, rc;
+    const char *problem = NULL;
+    pab_json root;
+    pab_json_error jerr;
+    if (pab_json_parse((const char *)args->config_json.ptr, args->config_json.len, 0, &root, &jerr) != 0 ||
+        root.type != PAB_JSON_OBJECT)
+        problem = "config is not a JSON object";
+    else if ((rc = pab_json_get_int(&root, "sleep_ms", 0, 600000, &sleep_ms)) != PAB_JSON_OK && rc != PAB_JSON_MISSING)
+        problem = "sleep_ms must be an integer between 0 and 600000";
+    else if ((rc = pab_json_get_int(&root, "stuck_chunk", 0, 1000000, &stuck_chunk)) != PAB_JSON_OK &&
+             rc != PAB_JSON_MISSING)
+        problem = "stuck_chunk must be an integer between 0 and 1000000";
+    else if ((rc = pab_json_get_bool(&root, "end_sleeps", &end_sleeps)) != PAB_JSON_OK && rc != PAB_JSON_MISSING)
+        problem = "end_sleeps must be a boolean";
+    pab_json_free(&root);
+    if (problem) {
+        snprintf(err, err_cap, "%s", problem);
         return PAB_ERR_FAILED;
     }
     slow_instance *inst = malloc(sizeof *inst);
