@@ -37,7 +37,8 @@ enum PluginBuilder {
             Shell.cc,
             [
                 "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-O1", "-fvisibility=hidden",
-                "-I", include, "-I", TestPaths.repository + "/Plugins/common", "-I", (source as NSString).deletingLastPathComponent, "-o", output, source,
+                "-I", include, "-I", TestPaths.repository + "/Plugins/common", "-I",
+                (source as NSString).deletingLastPathComponent, "-o", output, source,
             ])
         guard result.status == 0 else { throw CompileError(description: "cc \(source) failed:\n\(result.output)") }
         chmod(output, 0o755)
