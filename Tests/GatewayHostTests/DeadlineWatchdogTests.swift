@@ -9,7 +9,7 @@ import Testing
 @Suite struct DeadlineWatchdogTests {
     @Test func actionsRunAtTheirDeadlinesInOrderAndCancelledOnesNever() async throws {
         let watchdog = DeadlineWatchdog()
-        let fired = Mutex<[Int]>([])
+        let fired = Locked<[Int]>([])
         let early = Atomic<Int>(0)
         let now = MonotonicClock.nanos()
         // Scheduled out of order; the earliest arrives last and must wake the sleeping thread.

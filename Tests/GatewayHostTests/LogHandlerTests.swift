@@ -8,7 +8,7 @@ import Testing
 /// StandardErrorLogHandler: swift-log's stream format, metadata rendered at log time, the level honoured.
 @Suite struct LogHandlerTests {
     final class Lines: Sendable {
-        let all = Mutex<[String]>([])
+        let all = Locked<[String]>([])
         func append(_ line: String) { all.withLock { $0.append(line) } }
     }
 

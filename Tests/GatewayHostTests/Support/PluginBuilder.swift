@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+@testable import GatewayCore
 
 /// Compiles C plugin fixtures with `cc` against the PolicyABI header alone, as a plugin author would,
 /// into one private folder per test process. Each fixture is compiled once.
 enum PluginBuilder {
     static let folder: String = TestPaths.makeTemporaryFolder("gwplugins")
-    private static let built = Mutex<[String: Task<String, Error>]>([:])
+    private static let built = Locked<[String: Task<String, Error>]>([:])
 
     struct CompileError: Error, CustomStringConvertible {
         let description: String
