@@ -188,6 +188,13 @@ import Testing
         let merged = DataRequirements(maxRetentionDays: 30, allowedRegions: ["eu", "us"]).merged(
             with: DataRequirements(noTraining: true, maxRetentionDays: 7, allowedRegions: ["us"]))
         #expect(merged == DataRequirements(noTraining: true, maxRetentionDays: 7, allowedRegions: ["us"]))
+        // data_collection: deny counts as a no-training promise (the key acts, it is not merely parsed).
+        var denying = ConfigFixture.targetConfig(id: "denying")
+        denying.dataCollection = .deny
+        let noCollection = try ProviderRegistry.resolve(denying, file: "t.yaml")
+        let training = TargetPool(
+            strategy: .fallback, targets: [plain, noCollection], requirements: DataRequirements(noTraining: true))
+        #expect(try order(training) == ["denying"])
         let none = TargetPool(strategy: .fallback, targets: [plain], requirements: DataRequirements(noTraining: true))
         #expect(throws: GatewayError.self) { try order(none) }
         #expect(

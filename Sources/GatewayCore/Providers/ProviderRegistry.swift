@@ -101,8 +101,11 @@ package enum ProviderRegistry {
             unavailableReason: unavailable,
             health: TargetHealth(breaker: config.circuitBreaker ?? breakerDefaults), healthProbe: config.healthProbe,
             dataPolicy: TargetDataPolicy(
-                declared: config.zdr || config.dataPolicy != nil, zeroDataRetention: config.zeroDataRetention,
-                noTraining: config.dataPolicy?.trainingOptOut == true, retentionDays: config.dataPolicy?.retentionDays,
+                // `data_collection: deny` is a promise too: the provider does not collect the data (no training).
+                declared: config.zdr || config.dataPolicy != nil || config.dataCollection != nil,
+                zeroDataRetention: config.zeroDataRetention,
+                noTraining: config.dataPolicy?.trainingOptOut == true || config.dataCollection == .deny,
+                retentionDays: config.dataPolicy?.retentionDays,
                 region: config.region),
             contextLimits: config.maxMessages == nil && config.maxContextTokens == nil
                 ? nil
