@@ -248,14 +248,17 @@ package enum HostAPI {
         filled.text = pab_view(ptr: textPtr, len: textLen)
         filled.item_index = segment.itemIndex
         filled.part_index = segment.partIndex
-        // Write no more than the plugin's struct holds: it may be an older, smaller pab_segment.
-        let size = min(Int(out.pointee.struct_size), MemoryLayout<pab_segment>.size)
-        guard size >= MemoryLayout<UInt32>.size else { return PAB_ERR_INVALID }
+        return handOut(&filled, to: out)
+    }
+
+    /// Copies a struct that starts with its `uint32_t struct_size` into the plugin's, writing no more than
+    /// the plugin's `struct_size` says it holds (it may be an older, smaller version), and sets that size.
+    private static func handOut<T>(_ value: inout T, to out: UnsafeMutablePointer<T>) -> pab_rc {
         let plugin = UnsafeMutableRawPointer(out)
-        withUnsafeBytes(of: &filled) { source in
-            plugin.copyMemory(from: source.baseAddress!, byteCount: size)
-        }
-        out.pointee.struct_size = UInt32(size)
+        let size = min(Int(plugin.load(as: UInt32.self)), MemoryLayout<T>.size)
+        guard size >= MemoryLayout<UInt32>.size else { return PAB_ERR_INVALID }
+        withUnsafeBytes(of: &value) { plugin.copyMemory(from: $0.baseAddress!, byteCount: size) }
+        plugin.storeBytes(of: UInt32(size), as: UInt32.self)
         return PAB_OK
     }
 
@@ -295,11 +298,7 @@ package enum HostAPI {
         filled.no_training = policy.noTraining || policy.zeroDataRetention ? 1 : 0
         filled.retention_days = policy.retentionDays.map(Int64.init) ?? -1
         filled.excluded = call.exchange.state.withLock { $0.excludedTargets[target.id] != nil } ? 1 : 0
-        // Write no more than the plugin's struct holds: a later, larger pab_candidate must not overrun it.
-        let size = min(Int(out.pointee.struct_size), MemoryLayout<pab_candidate>.size)
-        guard size >= MemoryLayout<UInt32>.size else { return PAB_ERR_INVALID }
-        withUnsafeBytes(of: &filled) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: size) }
-        return PAB_OK
+        return handOut(&filled, to: out)
     }
 
     private static func excludeCandidate(_ c: OpaquePointer?, _ index: UInt32, _ reason: pab_view) -> pab_rc {
