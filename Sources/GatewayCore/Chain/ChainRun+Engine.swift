@@ -232,7 +232,9 @@ extension ChainRun {
                 guard claim(progress, index: index, element: element, lane: lane, output: output, call: call) else {
                     return nil
                 }
+                let started = MonotonicClock.nanos()
                 let returned = policy.serialized { invoke(policy, call, slot.pluginExchange.raw, item) }
+                if returned != nil { policy.telemetry?.hookFinished(phase, nanos: MonotonicClock.nanos() &- started) }
                 progress.state.withLock { $0.current = nil }  // its deadline no longer counts
                 guard let verdict = returned else {
                     output = lane  // not subscribed to this phase: the whole lane passes

@@ -67,6 +67,7 @@ extension ChainRun {
     }
 
     package func record(_ policy: PolicyInstance, _ phase: HookPhase, _ verdict: String) {
+        policy.telemetry?.verdict(phase, verdict)
         // Every event of a long stream would flood the audit record: keep only what is not a plain allow.
         if phase == .streamChunk && verdict == "allow" { return }
         exchange.record(.init(policy: policy.name, hook: phase.rawValue, verdict: verdict))
@@ -75,6 +76,7 @@ extension ChainRun {
     /// Applies the policy's fail mode to a plugin failure and counts it.
     package func fail(_ policy: PolicyInstance, phase: HookPhase, reason: String) -> ChainDecision {
         policy.errorCount.add(1, ordering: .relaxed)
+        policy.telemetry?.failure(timeout: reason.hasPrefix("timeout"), mode: policy.failMode.rawValue)
         var logger = chain.logger
         logger[metadataKey: "request_id"] = .string(exchange.requestID)
         logger[metadataKey: "policy"] = .string(policy.name)

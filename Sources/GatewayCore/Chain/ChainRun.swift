@@ -169,6 +169,9 @@ package final class ChainRun: Sendable {
     /// Whether the exchange was ended (`end`, or a phase that ended it in its own job).
     package var hasEnded: Bool { slots.withLock { $0.endReason != nil } }
 
+    /// How the exchange ended; nil while it runs.
+    package var endReason: pab_end_reason? { slots.withLock { $0.endReason } }
+
     /// Calls exchange_end on every policy whose exchange_begin succeeded. Idempotent: the first call wins.
     package func end(_ reason: pab_end_reason, status: Int) async {
         guard let due = claimEnd(reason, status: status), !due.isEmpty else { return }

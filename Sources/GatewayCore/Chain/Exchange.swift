@@ -50,7 +50,17 @@ package final class Exchange: Sendable {
         package var upstreamResponseHeaders: [(name: String, value: String)] = []
         /// Targets policies excluded from routing (`exclude_candidate`), with their reasons.
         package var excludedTargets: [String: String] = [:]
+        /// Monotonic time the answer's head (or a stream's first event) was handed to the client.
+        package var firstByteNanos: UInt64?
+        package var bytesIn = 0
+        package var bytesOut = 0
+        /// The policy that denied or failed the exchange, and the error code the client got.
+        package var blockedPolicy: String?
+        package var errorCode: String?
     }
+
+    /// The exchange's spans, when tracing is on.
+    package let trace: ExchangeTrace?
 
     /// The targets that may serve a model, for `get_candidate` (set by the server; none in tests that
     /// route nothing).
@@ -61,9 +71,11 @@ package final class Exchange: Sendable {
     package init(
         requestID: String, route: String, api: WireAPI, model: String, clientID: String, clientIP: String,
         stream: Bool, packName: String, packVersion: String, requestHeaders: [(name: String, value: String)],
-        startNanos: UInt64 = MonotonicClock.nanos(), candidates: (@Sendable (_ model: String) -> [Target])? = nil
+        startNanos: UInt64 = MonotonicClock.nanos(), candidates: (@Sendable (_ model: String) -> [Target])? = nil,
+        trace: ExchangeTrace? = nil
     ) {
         self.candidates = candidates
+        self.trace = trace
         self.requestID = requestID
         self.route = route
         self.api = api

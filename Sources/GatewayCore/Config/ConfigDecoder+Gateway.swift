@@ -6,6 +6,7 @@ extension ConfigDecoder {
         "listen", "plugins_dir", "max_body_bytes", "max_header_bytes", "request_timeout_seconds", "policy_threads",
         "upstream_threads", "client_keys", "log_level", "client_header_timeout_seconds", "client_body_timeout_seconds",
         "max_connections", "max_inflight_requests", "max_header_count", "shutdown_grace_seconds", "stream_max_seconds",
+        "admin_keys", "log_format", "access_log", "metrics", "tracing",
     ]
 
     package func decodeGateway(_ node: YAMLNode?) -> GatewaySection {
@@ -40,8 +41,27 @@ extension ConfigDecoder {
             gateway.upstreamThreads = integer(value, reader.path("upstream_threads"), in: 1...256) ?? 1
         }
         if let value = reader.value("client_keys") {
-            gateway.clientKeys = clientKeys(value, reader.path("client_keys"))
+            gateway.clientKeys = clientKeys(value, reader.path("client_keys"), kind: "client")
         }
+        if let value = reader.value("admin_keys") {
+            gateway.adminKeys = clientKeys(value, reader.path("admin_keys"), kind: "admin")
+            let shared = Set(gateway.adminKeys.map(\.secret.reveal)).intersection(
+                gateway.clientKeys.map(\.secret.reveal))
+            if !shared.isEmpty {
+                diagnostics.error(
+                    value, reader.path("admin_keys"),
+                    "an admin key has the same value as a client key (not shown); admin keys must differ from"
+                        + " every client key, or any client could reload the gateway")
+            }
+        }
+        if let value = reader.value("log_format") {
+            gateway.logFormat = choice(value, reader.path("log_format")) ?? .text
+        }
+        if let value = reader.value("access_log") {
+            gateway.accessLog = bool(value, reader.path("access_log")) ?? false
+        }
+        if let value = reader.value("metrics") { gateway.metrics = decodeMetrics(value, reader.path("metrics")) }
+        if let value = reader.value("tracing") { gateway.tracing = decodeTracing(value, reader.path("tracing")) }
         if let value = reader.value("log_level") {
             gateway.logLevel = choice(value, reader.path("log_level")) ?? .info
         }
@@ -114,13 +134,14 @@ extension ConfigDecoder {
 
     /// Unlike provider keys, an unresolvable client key is an error: starting without it would silently accept
     /// fewer (or, with every key missing, no) credentials than the operator configured.
-    private func clientKeys(_ node: YAMLNode, _ path: String) -> [ClientKey] {
+    private func clientKeys(_ node: YAMLNode, _ path: String, kind: String) -> [ClientKey] {
         guard let items = node.sequenceItems, !items.isEmpty else {
             let got = node.sequenceItems != nil ? "an empty list" : describe(node)
-            diagnostics.error(
-                node, path,
-                "expected a list of at least one client key (remove client_keys to turn client authentication off),"
-                    + " got \(got)")
+            let remedy =
+                kind == "client"
+                ? "remove client_keys to turn client authentication off"
+                : "remove admin_keys to turn the admin endpoints off"
+            diagnostics.error(node, path, "expected a list of at least one \(kind) key (\(remedy)), got \(got)")
             return []
         }
         var keys: [ClientKey] = []
@@ -130,7 +151,7 @@ extension ConfigDecoder {
             guard
                 let reader = mapping(
                     item, itemPath, expected: "a mapping with id and secret_key_ref",
-                    keys: ["id", "secret_key_ref", "requirements"])
+                    keys: kind == "client" ? ["id", "secret_key_ref", "requirements"] : ["id", "secret_key_ref"])
             else { continue }
             var id: String?
             if let value = reader.required("id", diagnostics),
@@ -139,8 +160,8 @@ extension ConfigDecoder {
                 if let first = firstSeen[text] {
                     diagnostics.error(
                         value, reader.path("id"),
-                        "duplicate client key id '\(text)' (first defined at line \(first.line),"
-                            + " column \(first.column)); client key ids must be unique")
+                        "duplicate \(kind) key id '\(text)' (first defined at line \(first.line),"
+                            + " column \(first.column)); \(kind) key ids must be unique")
                 } else {
                     firstSeen[text] = value.mark
                     id = text
@@ -157,7 +178,7 @@ extension ConfigDecoder {
                     keys.append(key)
                 }
             case .unavailable(_, let reason, let node, let path):
-                diagnostics.error(node, path, "\(reason); every client key must resolve when the config is loaded")
+                diagnostics.error(node, path, "\(reason); every \(kind) key must resolve when the config is loaded")
             case .invalid:
                 break
             }

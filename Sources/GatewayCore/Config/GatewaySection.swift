@@ -20,6 +20,37 @@ package struct GatewaySection: Sendable, Equatable {
     package var clientKeys: [ClientKey]
     package var logLevel: LogLevel
     package var limits = ConnectionLimits()
+    /// Keys for `/admin`, `/admin/api/*` and `POST /admin/reload`; empty turns those endpoints off (404).
+    package var adminKeys: [ClientKey] = []
+    package var logFormat: LogFormat = .text
+    /// One line per exchange (logger `gatewayhost.access`), in the log format.
+    package var accessLog = false
+    package var metrics = MetricsSettings()
+    /// nil: tracing off.
+    package var tracing: TracingSettings?
+}
+
+/// `gateway.log_format`.
+package enum LogFormat: String, Sendable, Equatable, CaseIterable {
+    case text
+    case json
+}
+
+/// `gateway.metrics`: where the Prometheus scrape is answered.
+package struct MetricsSettings: Sendable, Equatable {
+    package var path = "/metrics"
+    /// A second listener for the scrape only; nil serves it on the main listener.
+    package var listenHost: String?
+    package var listenPort: Int?
+}
+
+/// `gateway.tracing`: OpenTelemetry traces exported over OTLP/HTTP (protobuf).
+package struct TracingSettings: Sendable, Equatable {
+    /// The full traces URL, e.g. `http://127.0.0.1:4318/v1/traces`.
+    package var endpoint: String
+    package var serviceName = "gatewayhost"
+    /// The share of new traces recorded (a client's sampled `traceparent` is always followed).
+    package var sampleRatio = 1.0
 }
 
 /// Limits against hostile or broken peers. Every one has a default, so a config need not name them.

@@ -9,7 +9,7 @@ package enum ChainLoader {
     /// Loads every chain entry; throws all load errors at once so the operator fixes them in one go.
     package static func load(
         chain: [String], policies: [String: PolicySettings], pluginsDirectory: String, executor: PolicyExecutor,
-        logger: Logger
+        logger: Logger, metrics: GatewayMetrics? = nil
     ) throws(PluginLoadErrors) -> PolicyChain {
         var errors: [PluginLoadError] = []
         var libraries: [String: PluginLibrary] = [:]  // by resolved path: one dlopen per file
@@ -55,7 +55,7 @@ package enum ChainLoader {
                 }
                 let instance = try PolicyInstance(
                     name: entry, library: library, configJSON: settings.configJSON, failMode: settings.onError,
-                    timeoutMs: settings.timeoutMs, logger: logger)
+                    timeoutMs: settings.timeoutMs, logger: logger, metrics: metrics)
                 instances.append(instance)
                 logger.info(
                     "loaded policy \(entry) from \(library.path) (\(library.name) \(library.version), sha256 \(library.sha256.prefix(12))…, \(settings.onError.rawValue))"

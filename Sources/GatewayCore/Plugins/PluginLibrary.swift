@@ -49,7 +49,7 @@ package final class PluginLibrary: @unchecked Sendable {
                     + "(C: mark it PAB_EXPORT; Swift: @_cdecl on a public func)")
         }
         let entryFunction = unsafeBitCast(entry, to: pab_plugin_entry_fn.self)
-        guard let raw = entryFunction(HostAPI.table) else {
+        guard let raw = PluginControl.serialized({ entryFunction(HostAPI.table) }) else {
             throw fail("the plugin refused to initialise (its entry function returned NULL; see its log lines above)")
         }
         let descriptor = try Self.validatedCopy(of: raw, fail: fail)

@@ -9,9 +9,12 @@ package final class PolicyHostHandle: Sendable {
     package let policy: String
     package let logger: Logger
     private let counters = Locked<[(name: String, value: UInt64)]>([])
+    /// Exports the counters to /metrics (nil in tests that run chains without metrics).
+    package let telemetry: PolicyTelemetry?
 
-    package init(policy: String, logger: Logger) {
+    package init(policy: String, logger: Logger, telemetry: PolicyTelemetry? = nil) {
         self.policy = policy
+        self.telemetry = telemetry
         var logger = logger
         logger[metadataKey: "policy"] = .string(policy)
         self.logger = logger
@@ -19,11 +22,13 @@ package final class PolicyHostHandle: Sendable {
 
     /// Defines a counter; defining the same name twice returns the same id.
     package func defineCounter(_ name: String) -> UInt32 {
-        counters.withLock { list in
+        let id = counters.withLock { list in
             if let index = list.firstIndex(where: { $0.name == name }) { return UInt32(index) }
             list.append((name, 0))
             return UInt32(list.count - 1)
         }
+        telemetry?.definePluginCounter(id: id, name: name)
+        return id
     }
 
     package func addCounter(_ id: UInt32, _ delta: UInt64) {
@@ -31,6 +36,7 @@ package final class PolicyHostHandle: Sendable {
             guard Int(id) < list.count else { return }
             list[Int(id)].value &+= delta
         }
+        telemetry?.addPluginCounter(id: id, delta: delta)
     }
 
     package var opaque: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
@@ -58,19 +64,25 @@ package final class PolicyInstance: @unchecked Sendable {
     private let serialLock = Locked<Void>(())
     /// Counted plugin failures (error verdicts, timeouts, bad payloads); `plugins check` reports them.
     package let errorCount = Atomic<UInt64>(0)
+    /// This instance's metrics; nil when the chain runs without them (tests, `plugins check`).
+    package let telemetry: PolicyTelemetry?
+    private let metrics: GatewayMetrics?
 
     package var descriptor: pab_plugin { library.descriptor }
     package func has(_ capability: UInt64) -> Bool { library.capabilities & capability != 0 }
 
     package init(
         name: String, library: PluginLibrary, configJSON: String, failMode: FailMode, timeoutMs: Int,
-        logger: Logger
+        logger: Logger, metrics: GatewayMetrics? = nil
     ) throws(PluginLoadError) {
         self.name = name
         self.library = library
         self.failMode = failMode
         self.timeoutNanos = UInt64(max(timeoutMs, 1)) * 1_000_000
-        self.host = PolicyHostHandle(policy: name, logger: logger)
+        let telemetry = metrics.map { PolicyTelemetry(policy: name, metrics: $0) }
+        self.telemetry = telemetry
+        self.metrics = metrics
+        self.host = PolicyHostHandle(policy: name, logger: logger, telemetry: telemetry)
         self.serializes = library.capabilities & UInt64(PAB_CAP_SERIALIZE_CALLS) != 0
         self.seesExtendedSegments = library.capabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0
 
@@ -89,7 +101,7 @@ package final class PolicyInstance: @unchecked Sendable {
                     ptr: UnsafeRawPointer(configPointer).assumingMemoryBound(to: UInt8.self),
                     len: configJSON.utf8.count)
                 return errorBuffer.withUnsafeMutableBufferPointer { err in
-                    library.descriptor.create!(&args, &created, err.baseAddress, err.count)
+                    PluginControl.serialized { library.descriptor.create!(&args, &created, err.baseAddress, err.count) }
                 }
             }
         }
@@ -101,6 +113,7 @@ package final class PolicyInstance: @unchecked Sendable {
             throw PluginLoadError(file: library.path, policy: name, reason: why)
         }
         self.instance = created
+        PolicyTelemetry.instanceCreated(metrics)
     }
 
     /// Runs `body` under the instance lock when the plugin asked for serialised calls.
@@ -111,7 +124,11 @@ package final class PolicyInstance: @unchecked Sendable {
     }
 
     deinit {
-        // Only reached when the whole chain goes away (shutdown, tests): every hook has returned by then.
-        library.descriptor.destroy!(instance)
+        // Only reached when the whole chain goes away (shutdown, a retired config generation after its last
+        // exchange, tests): every hook has returned by then.
+        let destroy = library.descriptor.destroy!
+        let instance = instance
+        PluginControl.serialized { destroy(instance) }
+        PolicyTelemetry.instanceDestroyed(metrics)
     }
 }

@@ -47,6 +47,10 @@ package enum UpstreamRequestBuilder {
             !gatewayKey || target.forwardClientOrgHeaders || !UpstreamContext.organizationHeaders.contains(header.name)
         }
         headers += context.policyHeaders
+        for header in context.traceHeaders {
+            headers.removeAll { $0.name.lowercased() == header.name }
+            headers.append(header)
+        }
         for header in target.headers {
             headers.removeAll { $0.name.lowercased() == header.name.lowercased() }
             headers.append(header)

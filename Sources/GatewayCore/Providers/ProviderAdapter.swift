@@ -57,6 +57,8 @@ package struct UpstreamContext: Sendable {
     package var policyHeaders: [(name: String, value: String)]
     /// A few client headers that upstreams understand (OpenAI-Organization, OpenAI-Project, OpenAI-Beta).
     package var forwardedHeaders: [(name: String, value: String)]
+    /// W3C trace context (`traceparent`, `tracestate`) of the attempt's span, when tracing is on.
+    package var traceHeaders: [(name: String, value: String)] = []
 
     /// Forwarded headers that select whom a key bills: only sent with the client's own key, or when the
     /// target allows it (`forward_client_org_headers`).

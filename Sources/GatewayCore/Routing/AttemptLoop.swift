@@ -2,6 +2,7 @@ import Foundation
 import GatewayWire
 import Logging
 import PolicyABI
+import Tracing
 
 /// Runs one exchange's upstream attempts inside one deadline: picks the plan's targets in order, checks each
 /// target's breaker, sends, classifies the outcome, retries a transient failure on the same target (backoff
@@ -39,6 +40,8 @@ package struct AttemptLoop: Sendable {
         package var context: UpstreamContext
         /// Monotonic nanoseconds by which an answer (JSON) or a stream's first chunk must have arrived.
         package var deadline: UInt64
+        /// The exchange's spans: each attempt gets an `upstream.attempt` child whose context goes upstream.
+        package var trace: ExchangeTrace? = nil
         /// Hands each attempt's cancel action to whoever may need to stop it (client gone, shutdown).
         package var registerCancel: @Sendable (@escaping @Sendable () -> Void) -> Void
         package var isAbandoned: @Sendable () -> Bool
@@ -197,6 +200,26 @@ package struct AttemptLoop: Sendable {
 
     /// One attempt on one target.
     private func attempt(_ target: Target, body: [UInt8], _ request: Request) async -> (
+        AttemptOutcome, Result, Double?
+    ) {
+        guard let trace = request.trace else { return await send(target, body: body, request) }
+        let span = trace.child("upstream.attempt", kind: .client)
+        span.attributes["gatewayhost.target"] = target.id
+        var traced = request
+        traced.context.traceHeaders = trace.propagation(for: span)
+        let (outcome, result, retryAfter) = await send(target, body: body, traced)
+        switch result {
+        case .answered(let answer): span.attributes["http.response.status_code"] = answer.status
+        case .refused(let status, _, _, _): span.attributes["http.response.status_code"] = status
+        case .failed(let error, _, _): span.attributes["error.type"] = error.code ?? error.type
+        }
+        span.attributes["gatewayhost.attempt.outcome"] = outcome.label
+        if case .success = outcome {} else { span.setStatus(SpanStatus(code: .error)) }
+        span.end()
+        return (outcome, result, retryAfter)
+    }
+
+    private func send(_ target: Target, body: [UInt8], _ request: Request) async -> (
         AttemptOutcome, Result, Double?
     ) {
         let response: UpstreamResponse

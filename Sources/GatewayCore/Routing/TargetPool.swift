@@ -15,6 +15,9 @@ package final class TargetPool: Sendable {
     package let groups: [ModelGroupConfig]
     package let maxFallbackAttempts: Int
     package let requirements: DataRequirements
+    /// Every name a client may route by (groups, aliases, target models and ids): metric labels use a
+    /// requested model only when it is one of these.
+    package let modelNames: Set<String>
     /// One balancer per candidate set (a group, or the targets of one model name).
     private let balancers = Locked<[String: SmoothWeightedRoundRobin]>([:])
     /// Counts `latency` picks: one in `explorationPeriod` tries another healthy target first, so a target
@@ -31,6 +34,10 @@ package final class TargetPool: Sendable {
         self.groups = groups
         self.maxFallbackAttempts = maxFallbackAttempts
         self.requirements = requirements
+        var names = Set<String>()
+        for group in groups { names.formUnion([group.name] + group.aliases) }
+        for target in targets { names.formUnion([target.model, target.id]) }
+        self.modelNames = names
     }
 
     /// The models clients can ask for: groups and their aliases, then each target's model and id.

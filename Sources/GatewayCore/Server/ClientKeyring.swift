@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import GatewayWire
 
 /// The gateway keys clients must present (`gateway.client_keys`). Empty means open: every request is
@@ -39,7 +40,25 @@ package struct ClientKeyring: Sendable {
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let presented = Array(SHA256.hash(data: Array(parts[1].utf8)))
+        return id(forKey: parts[1])
+    }
+
+    /// Like `clientID(forAuthorization:)`, also accepting HTTP Basic with the key as the password (any
+    /// user name), which a browser sends by itself after one prompt: the admin status page uses it.
+    package func adminID(forAuthorization authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        if parts[0].lowercased() == "bearer" { return id(forKey: parts[1]) }
+        guard parts[0].lowercased() == "basic",
+            let decoded = Data(base64Encoded: String(parts[1])).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":")
+        else { return nil }
+        return id(forKey: decoded[decoded.index(after: colon)...])
+    }
+
+    private func id(forKey key: Substring) -> String? {
+        let presented = Array(SHA256.hash(data: Array(key.utf8)))
         var found: String?
         for (id, digest) in digests {
             var difference: UInt8 = 0

@@ -9,9 +9,18 @@ import PolicyABI
 /// the request through the policy chain, route it to a target, relay the answer (JSON or SSE) back
 /// through the chain. Every exit path ends the chain run exactly once.
 package struct CompletionsHandler: Sendable {
-    package let runtime: GatewayRuntime
+    /// The exchange's config generation (held by `lease` until the exchange ends).
+    package let lease: RuntimeLease
     package let api: WireAPI
     package let logger: Logger
+
+    package var runtime: GatewayRuntime { lease.runtime }
+
+    package init(lease: RuntimeLease, api: WireAPI, logger: Logger) {
+        self.lease = lease
+        self.api = api
+        self.logger = logger
+    }
 
     /// The most a non-streamed upstream answer may weigh before the gateway refuses it.
     package static let maxUpstreamBodyBytes = 64 << 20
@@ -19,68 +28,91 @@ package struct CompletionsHandler: Sendable {
     package func handle(_ request: Request, context: GatewayRequestContext) async -> Response {
         let connection = context.connection
         let requestID = RequestIdentity.id(fromClientHeader: request.headers[.xRequestID])
+        let startNanos = MonotonicClock.nanos()
+        var clientID = "anonymous"
+        var bytesIn = 0
+        /// An answer before the chain started: reported as a refusal (metrics, status page, access log).
+        func refuse(_ error: GatewayError) -> Response {
+            ExchangeReport.refused(
+                requestID: requestID, route: request.uri.path, clientID: clientID, status: error.status,
+                code: error.code, bytesIn: bytesIn, startNanos: startNanos, runtime: runtime)
+            var response = error.response(requestID: requestID)
+            response.headers[.xGatewayGeneration] = String(runtime.generation)
+            return response
+        }
         guard let slot = runtime.traffic.admit() else {
             logger.with(requestID: requestID).warning(
                 "refused: \(runtime.traffic.limits.maxInflightRequests) requests in flight (max_inflight_requests)")
-            return GatewayError.overloaded.response(requestID: requestID)
+            return refuse(.overloaded)
         }
         defer { withExtendedLifetime(slot) {} }
         let authorization = request.headers[.authorization]
-        var clientID = "anonymous"
         if !runtime.clientKeys.isEmpty {
             guard let id = runtime.clientKeys.clientID(forAuthorization: authorization) else {
-                let count = runtime.authFailures.wrappingAdd(1, ordering: .relaxed).newValue
+                let count = runtime.services.authFailures.wrappingAdd(1, ordering: .relaxed).newValue
+                runtime.services.metrics.clientAuthFailure()
                 logger.with(requestID: requestID).warning(
                     "client authentication failed: \(ClientKeyring.describe(presented: authorization))",
                     metadata: [
                         "client_ip": .string(context.remoteAddress), "auth_failures_total": .stringConvertible(count),
                     ])
-                return GatewayError.unauthorized.response(requestID: requestID)
+                return refuse(.unauthorized)
             }
             clientID = id
         }
 
         let limit = runtime.config.gateway.maxBodyBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            return GatewayError.bodyTooLarge(limit: limit).response(requestID: requestID)
+            return refuse(.bodyTooLarge(limit: limit))
         }
         var request = request
         let bytes: [UInt8]
         do {
             bytes = Array(try await request.collectBody(upTo: limit).readableBytesView)
         } catch is NIOTooManyBytesError {
-            return GatewayError.bodyTooLarge(limit: limit).response(requestID: requestID)
+            return refuse(.bodyTooLarge(limit: limit))
         } catch {
-            return GatewayError(
-                status: 400, message: "The request body could not be read: the connection failed.",
-                type: "invalid_request_error", code: "body_read_failed"
-            ).response(requestID: requestID)
+            return refuse(
+                GatewayError(
+                    status: 400, message: "The request body could not be read: the connection failed.",
+                    type: "invalid_request_error", code: "body_read_failed"))
         }
+        bytesIn = bytes.count
 
         let document: JSONDocument
         do {
             document = try JSONDocument(parsing: bytes)
         } catch {
-            return GatewayError.invalidJSON(error.message).response(requestID: requestID)
+            return refuse(.invalidJSON(error.message))
         }
         if let invalid = validateRequest(document, api: api) {
             var error = GatewayError.validation(invalid.message, param: invalid.param)
             error.code = invalid.code
-            return error.response(requestID: requestID)
+            return refuse(error)
         }
         let model = requestModel(in: document) ?? ""
         let stream = requestStream(in: document)
+        let headers = Self.headerList(request.headers)
 
         let exchange = Exchange(
             requestID: requestID, route: request.uri.path, api: api, model: model, clientID: clientID,
             clientIP: context.remoteAddress, stream: stream, packName: runtime.config.pack.name,
-            packVersion: runtime.config.pack.version, requestHeaders: Self.headerList(request.headers),
-            candidates: { [pool = runtime.pool] model in pool.candidateTargets(model: model) })
+            packVersion: runtime.config.pack.version, requestHeaders: headers, startNanos: startNanos,
+            candidates: { [pool = runtime.pool] model in pool.candidateTargets(model: model) },
+            trace: runtime.services.tracer.map { ExchangeTrace(tracer: $0, route: request.uri.path, headers: headers) })
+        exchange.state.withLock { $0.bytesIn = bytes.count }
+        if let trace = exchange.trace {
+            trace.set("gatewayhost.request_id", requestID)
+            trace.set("gatewayhost.client_id", clientID)
+            trace.set("gen_ai.request.model", model)
+        }
         let run = runtime.chain.start(exchange)
-        let ticket = ExchangeTicket(run: run, slot: slot, stopping: runtime.stopping)
+        let ticket = ExchangeTicket(run: run, slot: slot, lease: lease)
         defer { withExtendedLifetime(ticket) {} }
 
+        let requestSpan = exchange.trace?.child("policies.request")
         let requestResult = await run.request(PhaseBody(bytes: bytes, segmentPhase: .request(api), document: document))
+        requestSpan?.end()
         switch requestResult.decision {
         case .proceed: break
         case .deny(let policy, let payload):
@@ -115,7 +147,7 @@ package struct CompletionsHandler: Sendable {
                 clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
                 policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
                 forwardedHeaders: Self.forwardable(request.headers)),
-            deadline: MonotonicClock.nanos() &+ UInt64(max(deadlineSeconds, 0.001) * 1e9),
+            deadline: MonotonicClock.nanos() &+ UInt64(max(deadlineSeconds, 0.001) * 1e9), trace: exchange.trace,
             registerCancel: { cancel in
                 connection?.onClientGone(cancel)
                 ticket.stopWith(cancel)
@@ -167,9 +199,11 @@ package struct CompletionsHandler: Sendable {
         exchange.state.withLock { $0.answerBody = body }
         var output = body
         if runtime.chain.hasResponseHooks {
+            let span = exchange.trace?.child("policies.response")
             let result = await run.response(
                 PhaseBody(bytes: body, segmentPhase: .response(api)), status: status, contentType: contentType,
                 endsExchange: true)
+            span?.end()
             switch result.decision {
             case .proceed:
                 if result.changed, let changed = result.body { output = changed.bytes }
@@ -184,6 +218,10 @@ package struct CompletionsHandler: Sendable {
         await run.end(PAB_END_COMPLETED, status: status)
         var headers = responseHeaders(exchange: exchange, target: target)
         headers[.contentType] = contentType
+        exchange.state.withLock {
+            $0.firstByteNanos = MonotonicClock.nanos()
+            $0.bytesOut = output.count
+        }
         return Response(
             status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
     }
@@ -217,6 +255,11 @@ package struct CompletionsHandler: Sendable {
         }
         await run.end(PAB_END_UPSTREAM_ERROR, status: status < 500 ? status : 502)
         guard status < 500 else { return respond(.upstreamFailed(target.id, status: status), exchange: run.exchange) }
+        run.exchange.state.withLock {
+            $0.errorCode = "upstream_\(status)"
+            $0.firstByteNanos = MonotonicClock.nanos()
+            $0.bytesOut = body.count
+        }
         var headers = responseHeaders(exchange: run.exchange, target: target)
         headers[.contentType] = header("content-type") ?? "application/json"
         for name in Self.relayedErrorHeaders {
@@ -264,17 +307,30 @@ package struct CompletionsHandler: Sendable {
         let relay = StreamRelay(
             run: run, api: api, targetID: target.id, stopping: runtime.stopping,
             maxSeconds: runtime.config.gateway.limits.streamMaxSeconds)
+        let services = runtime.services
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
+                services.openStreams.add(1, ordering: .relaxed)
+                let span = run.exchange.trace?.child("policies.stream")
                 let ending = await relay.relay(source, to: &writer)
+                services.openStreams.subtract(1, ordering: .relaxed)
+                if let span {
+                    span.attributes["gatewayhost.stream.bytes"] = run.exchange.state.withLock { $0.bytesOut }
+                    span.end()
+                }
                 await ticket.run.end(ending.reason, status: ending.status)
                 try? await writer.finish(nil)
             })
     }
 
     private func respond(_ error: GatewayError, exchange: Exchange) -> Response {
+        exchange.state.withLock {
+            $0.errorCode = error.code ?? error.type
+            if let policy = error.policy { $0.blockedPolicy = policy }
+        }
         var response = error.response(requestID: exchange.requestID)
+        response.headers[.xGatewayGeneration] = String(runtime.generation)
         for (name, value) in exchange.state.withLock({ $0.responseHeaders }) {
             if let field = HTTPField.Name(name) { response.headers[field] = value }
         }
@@ -293,6 +349,7 @@ package struct CompletionsHandler: Sendable {
         var headers = HTTPFields()
         headers[.xRequestID] = exchange.requestID
         headers[.xGatewayTarget] = target.id
+        headers[.xGatewayGeneration] = String(runtime.generation)
         if let attempts = Self.attemptCount(exchange) { headers[.xGatewayAttempts] = attempts }
         for (name, value) in exchange.state.withLock({ $0.responseHeaders }) {
             if let field = HTTPField.Name(name) { headers[field] = value }
@@ -343,6 +400,8 @@ extension HTTPField.Name {
     package static let xGatewayTarget = HTTPField.Name("x-gatewayhost-target")!
     /// How many upstream attempts the exchange made (retries and fallbacks included).
     package static let xGatewayAttempts = HTTPField.Name("x-gatewayhost-attempts")!
+    /// The config generation that served the exchange (1 at start, one more per successful reload).
+    package static let xGatewayGeneration = HTTPField.Name("x-gatewayhost-generation")!
 }
 
 extension Logger {

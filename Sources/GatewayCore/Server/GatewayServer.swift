@@ -10,16 +10,24 @@ import UnixSignals
 /// The HTTP server: routes, OpenAI-style errors for everything that is not a route, and readiness.
 ///
 /// Routes: `POST /v1/chat/completions`, `POST /v1/responses`, `GET /v1/models`, `GET /healthz` (alive),
-/// `GET /readyz` (503 until the listener is up with config and plugins loaded, and again while stopping).
+/// `GET /readyz` (503 until the listener is up with config and plugins loaded, and again while stopping),
+/// `GET /health/targets`, `GET /metrics`, and the admin routes (`AdminRoutes`). Each exchange runs on the
+/// config generation that was current when it arrived (`RuntimeStore`); SIGHUP reloads.
 package struct GatewayServer: Sendable {
-    package let runtime: GatewayRuntime
+    package let store: RuntimeStore
     package let logger: Logger
     package let ready = Ready()
+    /// Exports spans (swift-otel's batch processor); nil when tracing is off.
+    private let tracingService: ServiceBox?
 
-    package init(runtime: GatewayRuntime, logger: Logger) {
-        self.runtime = runtime
+    package init(store: RuntimeStore, logger: Logger, tracingService: (any Service)? = nil) {
+        self.store = store
         self.logger = logger
+        self.tracingService = tracingService.map(ServiceBox.init)
     }
+
+    /// The generation serving new exchanges now.
+    package var runtime: GatewayRuntime { store.runtime }
 
     package final class Ready: Sendable {
         package let flag = Atomic<Bool>(false)
@@ -28,19 +36,28 @@ package struct GatewayServer: Sendable {
     /// Known paths and the method each accepts, for 405 answers.
     package static let routes: [String: String] = [
         "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET", "/healthz": "GET",
-        "/readyz": "GET", "/health/targets": "GET",
+        "/readyz": "GET", "/health/targets": "GET", "/admin": "GET", "/admin/api/status": "GET",
+        "/admin/reload": "POST",
     ]
 
     package func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware())
-        let chat = CompletionsHandler(runtime: runtime, api: .chatCompletions, logger: logger)
-        let responses = CompletionsHandler(runtime: runtime, api: .responses, logger: logger)
-        router.post("/v1/chat/completions") { request, context in await chat.handle(request, context: context) }
-        router.post("/v1/responses") { request, context in await responses.handle(request, context: context) }
-        let pool = runtime.pool
-        router.get("/v1/models") { _, _ in ModelList.response(pool: pool) }
-        router.get("/health/targets") { _, _ in TargetStatus.response(pool: pool) }
+        let store = self.store
+        let logger = self.logger
+        router.post("/v1/chat/completions") { request, context in
+            await CompletionsHandler(lease: store.acquire(), api: .chatCompletions, logger: logger).handle(
+                request, context: context)
+        }
+        router.post("/v1/responses") { request, context in
+            await CompletionsHandler(lease: store.acquire(), api: .responses, logger: logger).handle(
+                request, context: context)
+        }
+        router.get("/v1/models") { _, _ in ModelList.response(pool: store.runtime.pool) }
+        router.get("/health/targets") { _, _ in TargetStatus.response(pool: store.runtime.pool) }
+        let metrics = runtime.config.gateway.metrics
+        AdminRoutes(store: store, services: runtime.services).add(
+            to: router, metricsPath: metrics.listenHost == nil ? metrics.path : nil)
         router.get("/healthz") { _, _ in Self.json(200, "{\"status\":\"ok\"}") }
         let ready = self.ready
         router.get("/readyz") { _, _ in
@@ -77,18 +94,29 @@ package struct GatewayServer: Sendable {
                 logger.info("gatewayhost listening on \(address)")
             },
             logger: logger)
+        let store = self.store
         defer {
             ready.flag.store(false, ordering: .relaxed)
-            runtime.shutdown()
+            store.runtime.shutdown()
         }
+        // Services shut down in reverse order: the listeners first, then the span exporter flushes.
+        var services: [any Service] = []
+        if let tracingService { services.append(tracingService) }
+        if let metricsApp = makeMetricsListener() { services.append(metricsApp) }
+        services.append(app)
         // SIGTERM and SIGINT drain first (see `drain`); only then does the server stop accepting.
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        let prober = HealthProber(targets: runtime.pool.targets, client: runtime.upstream, logger: logger)
-        let probing = Task { await prober.run() }
-        defer { probing.cancel() }
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        runtime.startBackground()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    logger.notice("SIGHUP: reloading the configuration")
+                    _ = await store.reload()
+                }
+            }
             tasks.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                     await drain()
@@ -105,6 +133,22 @@ package struct GatewayServer: Sendable {
     /// balancer notices the 503 and moves traffic, instead of meeting refused connections), until nothing
     /// is in flight or `shutdown_grace_seconds` passed. Exchanges still running then are stopped: streams
     /// end with the SSE error event, and every policy gets `exchange_end` with `PAB_END_HOST_SHUTDOWN`.
+    /// `gateway.metrics.listen`: a second listener that answers only the scrape.
+    private func makeMetricsListener() -> (any Service)? {
+        let settings = runtime.config.gateway.metrics
+        guard let host = settings.listenHost, let port = settings.listenPort else { return nil }
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: OpenAIErrorMiddleware())
+        AdminRoutes.addMetrics(to: router, path: settings.path, store: store, services: runtime.services)
+        let logger = logger
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+                logger.info("metrics listening on \(address)\(settings.path)")
+            }, logger: logger)
+    }
+
     package func drain() async {
         ready.flag.store(false, ordering: .relaxed)
         let traffic = runtime.traffic
@@ -202,4 +246,11 @@ enum TargetStatus {
         }
         return GatewayServer.json(200, "{\"targets\":[\(items.joined(separator: ","))]}")
     }
+}
+
+/// Lets an existential service sit in the server's stored properties.
+private struct ServiceBox: Service {
+    let service: any Service
+    init(_ service: any Service) { self.service = service }
+    func run() async throws { try await service.run() }
 }

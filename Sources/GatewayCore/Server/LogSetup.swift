@@ -8,7 +8,7 @@ import Synchronization
 package enum LogSetup {
     private static let bootstrapped = Atomic<Bool>(false)
 
-    package static func bootstrap(level: LogLevel) {
+    package static func bootstrap(level: LogLevel, format: LogFormat = .text) {
         let swiftLevel: Logger.Level =
             switch level {
             case .trace: .trace
@@ -29,6 +29,6 @@ package enum LogSetup {
             }
         HostAPI.minimumLogLevel.store(pluginLevel, ordering: .relaxed)
         guard !bootstrapped.exchange(true, ordering: .relaxed) else { return }
-        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: swiftLevel) }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, level: swiftLevel, format: format) }
     }
 }

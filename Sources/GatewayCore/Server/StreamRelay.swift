@@ -45,6 +45,10 @@ package struct StreamRelay: Sendable {
             guard !bytes.isEmpty else { return true }
             do {
                 try await writer.write(ByteBuffer(bytes: bytes))
+                run.exchange.state.withLock { s in
+                    if s.firstByteNanos == nil { s.firstByteNanos = MonotonicClock.nanos() }
+                    s.bytesOut += bytes.count
+                }
                 return true
             } catch {
                 return false

@@ -3,6 +3,8 @@ import Foundation
 import GatewayCore
 import GatewayWire
 import Logging
+import Metrics
+import ServiceLifecycle
 
 /// `gatewayhost [serve] [--config FILE] [--listen HOST:PORT] [--plugins-dir DIR]`
 struct ServeCommand: AsyncParsableCommand {
@@ -32,17 +34,38 @@ struct ServeCommand: AsyncParsableCommand {
             printError("gatewayhost: invalid configuration:\n\(error)")
             throw ExitCode(1)
         }
-        LogSetup.bootstrap(level: loaded.config.gateway.logLevel)
+        let gateway = loaded.config.gateway
+        LogSetup.bootstrap(level: gateway.logLevel, format: gateway.logFormat)
         let logger = Logger(label: "gatewayhost")
         for warning in loaded.warnings { logger.warning("\(warning)") }
+        let metrics = GatewayMetrics()
+        // Libraries that report through swift-metrics land in the same registry as the gateway's own.
+        MetricsSystem.bootstrap(metrics.factory)
+        var tracer: GatewayTracer?
+        var tracingService: (any Service)?
+        if let settings = gateway.tracing {
+            do {
+                (tracer, tracingService) = try GatewayTracer.make(settings, logger: Logger(label: "gatewayhost.otel"))
+                logger.info("tracing: OTLP/HTTP to \(settings.endpoint), sample ratio \(settings.sampleRatio)")
+            } catch {
+                printError("gatewayhost: cannot start tracing: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let services = GatewayServices(config: loaded.config, metrics: metrics, tracer: tracer)
         let runtime: GatewayRuntime
         do {
-            runtime = try GatewayRuntime(config: loaded.config, logger: logger)
+            runtime = try GatewayRuntime(
+                config: loaded.config, logger: logger, configFile: loaded.file, services: services)
         } catch {
             printError("gatewayhost: cannot start:\n\(error)")
             throw ExitCode(1)
         }
-        try await GatewayServer(runtime: runtime, logger: logger).run()
+        let (path, listen, pluginsDir) = (config, listen, pluginsDir)
+        let store = RuntimeStore(
+            first: runtime, loader: { try ConfigSource.load(path: path, listen: listen, pluginsDir: pluginsDir) },
+            logger: logger)
+        try await GatewayServer(store: store, logger: logger, tracingService: tracingService).run()
     }
 }
 
