@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "ExampleSwiftPolicy", dependencies: ["PolicyABI"], path: "Plugins/ExampleSwiftPolicy"),
         .target(
             name: "PromptInjection", dependencies: ["PolicyABI"], path: "Plugins/prompt-injection",
-            exclude: ["tests", "tools", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
+            exclude: ["tests", "tools", "train", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),
         .target(
             name: "PiiDetector", dependencies: ["PolicyABI"], path: "Plugins/pii-detector",
             exclude: ["tests", "README.md"], publicHeadersPath: ".", cSettings: pluginCSettings),

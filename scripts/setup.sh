@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what gatewayhost needs on a Debian machine with the Swift toolchain, when it is missing:
 # libcurl and libyaml headers (the gateway links them), a C compiler (plugins and their tests), and
-# python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv) and clang (the
-# C fuzz targets) for the tests.
+# python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv), clang (the
+# C fuzz targets) and Debian's chromium + chromium-driver (the status page test drives a headless Chromium)
+# for the tests.
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,9 @@ if [ "${1:-}" = "--with-tests" ]; then
   # The sanitizer and fuzzing stages need clang with libFuzzer; the Swift toolchain ships one, Debian's
   # clang package is the fallback when it is not on PATH.
   command -v clang >/dev/null 2>&1 || missing+=(clang)
+  # The status page test (Tests/e2e/test_admin_page.py) drives a real headless Chromium through chromedriver.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2

@@ -9,6 +9,7 @@
 
 #define MAX_PATTERNS 1000
 #define MAX_MESSAGE 1024
+#define MAX_MODEL_PATH 4096
 
 typedef struct role_name {
     const char *name;
@@ -226,6 +227,41 @@ static int parse_multi_turn(const pab_json *v, pi_config *c, char *err, size_t c
     return 0;
 }
 
+static int parse_mode(const pab_json *v, pi_config *c, char *err, size_t cap) {
+    static const char *const names[] = {"rules", "model", "both"};
+    static const unsigned modes[] = {PI_MODE_RULES, PI_MODE_MODEL, PI_MODE_BOTH};
+    if (v->type != PAB_JSON_STRING) return type_error(err, cap, "mode", "\"rules\", \"model\" or \"both\"", v);
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(v->str, names[i]) == 0) {
+            c->detector.mode = modes[i];
+            return 0;
+        }
+    }
+    snprintf(err, cap, "mode: must be \"rules\", \"model\" or \"both\", got \"%.40s\"", v->str);
+    return -1;
+}
+
+/* Called after mode: a model file with mode rules would be silently unused, so it is refused. */
+static int parse_model(const pab_json *v, pi_config *c, char *err, size_t cap) {
+    if (v->type != PAB_JSON_STRING) return type_error(err, cap, "model", "a path to a model file (a string)", v);
+    if (v->str_len == 0 || v->str_len > MAX_MODEL_PATH) {
+        snprintf(err, cap, "model: must be a path of 1..%d bytes", MAX_MODEL_PATH);
+        return -1;
+    }
+    if (c->detector.mode == PI_MODE_RULES) {
+        snprintf(err, cap, "model: has no effect with mode: rules (use mode: model or both)");
+        return -1;
+    }
+    c->model_path = malloc(v->str_len + 1);
+    if (c->model_path == NULL) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    memcpy(c->model_path, v->str, v->str_len + 1);
+    c->detector.model_path = c->model_path;
+    return 0;
+}
+
 int pi_config_parse(const char *json, size_t n, pi_config *c, char *err, size_t cap) {
     memset(c, 0, sizeof(*c));
     pi_options_init(&c->detector);
@@ -251,10 +287,12 @@ int pi_config_parse(const char *json, size_t n, pi_config *c, char *err, size_t 
         return 0;
     }
     static const char *const allowed[] = {"threshold", "attack_patterns", "encoding", "boundaries", "scan_roles",
-                                          "response", "action", "multi_turn", NULL};
+                                          "response", "action", "multi_turn", "mode", "model", NULL};
     static const char *const hints[][2] = {
-        {"embedding_threshold", "not supported: this plugin detects with patterns only, no embedding backend"},
-        {"backend", "not supported: this plugin detects with patterns only, no embedding backend"},
+        {"embedding_threshold", "not supported: no embedding backend; the learned tier is mode: model or both"},
+        {"backend", "not supported: no embedding backend; the learned tier is mode: model or both"},
+        {"model_threshold", "not supported: threshold applies to the score of every mode"},
+        {"model_path", "not supported; the key is model (a path to a model file)"},
         {"detection", "not supported; put attack_patterns at the top level"},
         {NULL, NULL},
     };
@@ -274,6 +312,8 @@ int pi_config_parse(const char *json, size_t n, pi_config *c, char *err, size_t 
     if ((v = pab_json_get(root, "boundaries")) != NULL && parse_boundaries(v, c, err, cap) != 0) goto fail_doc;
     if ((v = pab_json_get(root, "scan_roles")) != NULL && parse_roles(v, c, err, cap) != 0) goto fail_doc;
     if ((v = pab_json_get(root, "multi_turn")) != NULL && parse_multi_turn(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "mode")) != NULL && parse_mode(v, c, err, cap) != 0) goto fail_doc;
+    if ((v = pab_json_get(root, "model")) != NULL && parse_model(v, c, err, cap) != 0) goto fail_doc;
     /* The flat form {threshold, action} of the provider pages, and the nested response object. */
     const pab_json *flat = pab_json_get(root, "action");
     const pab_json *resp = pab_json_get(root, "response");
@@ -297,5 +337,6 @@ void pi_config_free(pi_config *c) {
     for (size_t i = 0; i < c->npatterns; i++) free(c->patterns[i]);
     free(c->patterns);
     free(c->message);
+    free(c->model_path);
     memset(c, 0, sizeof(*c));
 }

@@ -28,6 +28,7 @@ typedef struct pi_config {
     uint32_t action;      /* PI_ACTION_* */
     char *message;        /* shown to the client on block */
     uint32_t log_level;   /* 0 trace .. 4 error (the ABI's PAB_LOG_* values) for detection log lines */
+    char *model_path;     /* config `model`; detector.model_path points here; NULL = the built-in model */
 } pi_config;
 
 /* Parse and validate. Returns 0, or -1 with a message naming the offending key in err. */

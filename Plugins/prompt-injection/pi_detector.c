@@ -10,6 +10,7 @@
 #include "pi_aho.h"
 #include "pi_decode.h"
 #include "pi_lexicon.h"
+#include "pi_model.h"
 #include "pi_normalize.h"
 #include "pi_rules.h"
 #include "pi_rules_builtin.h"
@@ -51,11 +52,13 @@ struct pi_detector {
     uint8_t *piece_index;
     uint8_t *piece_bound_start, *piece_bound_end;
     size_t npieces;
+    const pi_model *model; /* NULL in mode rules */
 };
 
 static const char *const FAMILY_NAMES[PI_FAM_COUNT] = {
     "instruction_override", "jailbreak", "prompt_extraction", "fake_boundary",
     "indirect_injection",   "custom_pattern", "encoded_payload", "multi_turn",
+    "classifier",
 };
 
 const char *pi_family_name(uint32_t bit) {
@@ -92,6 +95,7 @@ void pi_options_init(pi_options *o) {
     o->detect_chat_template_tokens = 1;
     o->detect_role_markers = 1;
     o->multi_turn_decay = 0.7;
+    o->mode = PI_MODE_RULES;
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -215,6 +219,15 @@ pi_detector *pi_detector_new(const pi_options *o, char *err, size_t cap) {
     d->opt = *o;
     d->opt.attack_patterns = NULL;
     d->opt.n_attack_patterns = 0;
+    d->opt.model_path = NULL;
+    if (o->mode != PI_MODE_RULES) {
+        if (o->model_path != NULL) {
+            d->model = pi_model_load(o->model_path, err, cap);
+            if (d->model == NULL) goto fail;
+        } else {
+            d->model = pi_model_builtin();
+        }
+    }
     if (d->opt.max_decode_depth > MAX_DEPTH_HARD) d->opt.max_decode_depth = MAX_DEPTH_HARD;
     d->norm.fold_unicode = o->normalize_unicode;
     d->norm.fold_homoglyphs = o->detect_homoglyphs;
@@ -270,6 +283,7 @@ fail:
 
 void pi_detector_free(pi_detector *d) {
     if (d == NULL) return;
+    pi_model_free(d->model);
     pi_aho_free(d->literals);
     pi_aho_free(d->squashed);
     pi_rules_free(d->rules);
@@ -392,10 +406,11 @@ typedef struct scan_ctx {
     uint32_t source;
     const regions *untrusted; /* where third-party content is */
     int failed;
+    double *model_logit; /* highest model logit of this text and its payloads */
 } scan_ctx;
 
 static int scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source, unsigned depth,
-                     size_t *budget, pi_hits *hits);
+                     size_t *budget, pi_hits *hits, double *model_logit);
 
 static const char *const ROLE_WORDS[] = {"system", "assistant", "developer"};
 
@@ -470,7 +485,7 @@ static int on_payload(void *vctx, size_t offset, const uint8_t *text, size_t n) 
     memset(&sub, 0, sizeof(sub));
     /* A payload inside quoted third-party content is third-party content too. */
     uint32_t source = in_regions(c->untrusted, offset) ? PI_SOURCE_TOOL : c->source;
-    if (scan_text(c->d, text, n, source, c->depth + 1, c->budget, &sub) != 0) {
+    if (scan_text(c->d, text, n, source, c->depth + 1, c->budget, &sub, c->model_logit) != 0) {
         c->failed = 1;
         return 1;
     }
@@ -478,30 +493,54 @@ static int on_payload(void *vctx, size_t offset, const uint8_t *text, size_t n) 
     return 0;
 }
 
-static int scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source, unsigned depth,
-                     size_t *budget, pi_hits *hits) {
-    pi_norm nm;
-    if (pi_normalize(text, len, d->norm, &nm) != 0) return -1;
-    int rc = -1;
-    pi_tokens tk = {0};
-    size_t *piece_end = NULL;
-    if (pi_tokenize(d->lex, nm.lower, nm.cased, nm.len, &tk) != 0) goto out;
-
-    /* Where is third-party content? A tool result is third-party throughout. */
-    regions untrusted = {{0}, {0}, 0};
+/* Normalise and tokenise a text and find its third-party regions (a tool result is third-party
+ * throughout). On success the caller frees nm and tk. */
+static int prepare(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source, pi_norm *nm,
+                   pi_tokens *tk, regions *untrusted) {
+    if (pi_normalize(text, len, d->norm, nm) != 0) return -1;
+    memset(tk, 0, sizeof(*tk));
+    if (pi_tokenize(d->lex, nm->lower, nm->cased, nm->len, tk) != 0) {
+        pi_tokens_free(tk);
+        pi_norm_free(nm);
+        return -1;
+    }
+    memset(untrusted, 0, sizeof(*untrusted));
     if (source == PI_SOURCE_TOOL) {
-        add_region(&untrusted, 0, nm.len + 1);
+        add_region(untrusted, 0, nm->len + 1);
     } else {
-        structural_regions(nm.lower, nm.len, &untrusted);
-        size_t ti = pi_rules_region_start(d->rules, tk.v, tk.n);
-        if (ti < tk.n) add_region(&untrusted, tk.v[ti].start, nm.len + 1);
+        structural_regions(nm->lower, nm->len, untrusted);
+        size_t ti = pi_rules_region_start(d->rules, tk->v, tk->n);
+        if (ti < tk->n) add_region(untrusted, tk->v[ti].start, nm->len + 1);
+    }
+    return 0;
+}
+
+static double model_logit(const pi_detector *d, const pi_norm *nm, uint32_t source, const regions *untrusted) {
+    pi_model_spans spans = {untrusted->start, untrusted->end, untrusted->n};
+    return pi_model_logit(d->model, nm->lower, nm->len,
+                          source == PI_SOURCE_TOOL ? PI_MODEL_ROLE_TOOL : PI_MODEL_ROLE_USER,
+                          source == PI_SOURCE_TOOL ? NULL : &spans);
+}
+
+static int scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source, unsigned depth,
+                     size_t *budget, pi_hits *hits, double *mlogit) {
+    pi_norm nm;
+    pi_tokens tk;
+    regions untrusted;
+    if (prepare(d, text, len, source, &nm, &tk, &untrusted) != 0) return -1;
+    int rc = -1;
+    size_t *piece_end = NULL;
+    int rules = d->opt.mode != PI_MODE_MODEL;
+    if (d->model != NULL) {
+        double l = model_logit(d, &nm, source, &untrusted);
+        if (l > *mlogit) *mlogit = l;
     }
     mark_untrusted(&tk, &untrusted);
-    pi_rules_match(d->rules, tk.v, tk.n, hits);
+    if (rules) pi_rules_match(d->rules, tk.v, tk.n, hits);
 
-    scan_ctx sc = {d, nm.lower, nm.len, hits, NULL, budget, depth, source, &untrusted, 0};
+    scan_ctx sc = {d, nm.lower, nm.len, hits, NULL, budget, depth, source, &untrusted, 0, mlogit};
     /* Template tokens all start with < [ or #; attack_patterns can be anything. */
-    if (pi_aho_count(d->literals) > 0 && (nm.has_specials || d->npieces > 0)) {
+    if (rules && pi_aho_count(d->literals) > 0 && (nm.has_specials || d->npieces > 0)) {
         if (d->npieces > 0) {
             piece_end = calloc(d->npieces, sizeof(size_t));
             if (piece_end == NULL) goto out;
@@ -509,7 +548,7 @@ static int scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint
         }
         pi_aho_scan(d->literals, nm.lower, nm.len, PI_AHO_FEED_COLLAPSE, NULL, on_literal, &sc);
     }
-    if (pi_aho_count(d->squashed) > 0) {
+    if (rules && pi_aho_count(d->squashed) > 0) {
         pi_aho_scan(d->squashed, nm.lower, nm.len, PI_AHO_FEED_MAP, SQUASH_MAP, on_squashed, &sc);
     }
 
@@ -572,6 +611,34 @@ static double combine(const pi_hits *h, double factor, double acc_miss, uint32_t
     return acc_miss;
 }
 
+const pi_model *pi_detector_model(const pi_detector *d) { return d->model; }
+
+double pi_detector_model_logit(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source) {
+    pi_norm nm;
+    pi_tokens tk;
+    regions untrusted;
+    if (d->model == NULL || prepare(d, text, len, source, &nm, &tk, &untrusted) != 0) return 0.0;
+    double l = model_logit(d, &nm, source, &untrusted);
+    pi_tokens_free(&tk);
+    pi_norm_free(&nm);
+    return l;
+}
+
+int pi_detector_model_features(const pi_detector *d, uint32_t bits, const uint8_t *text, size_t len,
+                               uint32_t source, pi_feature_fn fn, void *ctx) {
+    pi_norm nm;
+    pi_tokens tk;
+    regions untrusted;
+    if (bits < PI_MODEL_MIN_BITS || bits > PI_MODEL_MAX_BITS) return -1;
+    if (prepare(d, text, len, source, &nm, &tk, &untrusted) != 0) return -1;
+    pi_model_spans spans = {untrusted.start, untrusted.end, untrusted.n};
+    pi_model_features(bits, nm.lower, nm.len, source == PI_SOURCE_TOOL ? PI_MODEL_ROLE_TOOL : PI_MODEL_ROLE_USER,
+                      source == PI_SOURCE_TOOL ? NULL : &spans, fn, ctx);
+    pi_tokens_free(&tk);
+    pi_norm_free(&nm);
+    return 0;
+}
+
 int pi_scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source, pi_result *out) {
     pi_message m = {text, len, source, 0};
     return pi_scan_messages(d, &m, 1, out);
@@ -580,7 +647,7 @@ int pi_scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t
 int pi_scan_messages(const pi_detector *d, const pi_message *msgs, size_t n, pi_result *out) {
     memset(out, 0, sizeof(*out));
     /* Age of a message = user turns after it: only new user input moves an attack into the past. */
-    double miss = 1.0, best_single = 0.0;
+    double miss = 1.0, best_single = 0.0, model_best = 0.0;
     uint32_t families = 0;
     size_t budget = DECODE_BUDGET;
     size_t i = 0;
@@ -588,8 +655,9 @@ int pi_scan_messages(const pi_detector *d, const pi_message *msgs, size_t n, pi_
         size_t j = i;
         pi_hits hits;
         memset(&hits, 0, sizeof(hits));
+        double mlogit = -1e30; /* highest model logit among the message's parts and payloads */
         while (j < n && msgs[j].turn == msgs[i].turn) {
-            if (scan_text(d, msgs[j].text, msgs[j].len, msgs[j].source, 0, &budget, &hits) != 0) return -1;
+            if (scan_text(d, msgs[j].text, msgs[j].len, msgs[j].source, 0, &budget, &hits, &mlogit) != 0) return -1;
             j++;
         }
         unsigned later_user_turns = 0;
@@ -604,14 +672,29 @@ int pi_scan_messages(const pi_detector *d, const pi_message *msgs, size_t n, pi_
         for (unsigned a = 0; a < later_user_turns; a++) factor *= d->opt.multi_turn_decay;
         uint32_t fam = 0;
         double single = 1.0 - combine(&hits, factor, 1.0, &fam, NULL);
+        if (d->model != NULL && mlogit > -1e29) {
+            /* The model scores each message on its own; an older message counts less, like the rules. */
+            double p = factor * pi_model_sigmoid(mlogit);
+            if (p > model_best) model_best = p;
+        }
         if (single > best_single) best_single = single;
         miss = combine(&hits, factor, miss, &families, out->groups);
         i = j;
     }
-    out->score = 1.0 - miss;
-    if (out->score < 0.0) out->score = 0.0;
+    double rules = 1.0 - miss;
+    if (rules < 0.0) rules = 0.0;
+    out->rule_score = rules;
+    out->model_score = model_best;
+    switch (d->opt.mode) {
+    case PI_MODE_MODEL: out->score = model_best; families = 0; break;
+    case PI_MODE_BOTH: out->score = 1.0 - (1.0 - rules) * (1.0 - model_best); break;
+    default: out->score = rules; break;
+    }
+    if (d->model != NULL && model_best >= d->opt.threshold) families |= PI_FAM_CLASSIFIER;
     out->families = families;
     out->detected = out->score >= d->opt.threshold;
-    if (out->detected && best_single < d->opt.threshold) out->families |= PI_FAM_MULTI_TURN;
+    /* Several turns' rule signals together crossed the threshold where no single turn did. */
+    if (d->opt.mode != PI_MODE_MODEL && rules >= d->opt.threshold && best_single < d->opt.threshold)
+        out->families |= PI_FAM_MULTI_TURN;
     return 0;
 }

@@ -27,7 +27,14 @@ typedef struct pi_options {
     double multi_turn_decay;       /* weight kept per later user turn by an earlier message's signals; 0..1 */
     const char *const *attack_patterns; /* extra phrases (see pi_detector_new); copied */
     size_t n_attack_patterns;
+    unsigned mode;                 /* PI_MODE_*: which tiers score */
+    const char *model_path;        /* a model file (pi_model.h format) instead of the built-in model; copied */
 } pi_options;
+
+/* Which tiers score a request (config `mode`). */
+#define PI_MODE_RULES 0u /* the phrase rules and automata only */
+#define PI_MODE_MODEL 1u /* the learned model only (pi_model.h) */
+#define PI_MODE_BOTH 2u  /* both, combined as independent evidence: 1 - (1 - rules) * (1 - model) */
 
 /* The defaults documented in README.md. */
 void pi_options_init(pi_options *o);
@@ -56,6 +63,8 @@ typedef struct pi_result {
     uint32_t families;  /* PI_FAM_* bits of the signals behind the score */
     int detected;       /* score >= threshold */
     uint64_t groups[2]; /* which signal groups fired (bit g = group g), for explanations and tests */
+    double rule_score;  /* the rules' score (0 in mode model) */
+    double model_score; /* the model's probability, highest message, age-discounted (0 in mode rules) */
 } pi_result;
 
 /* Scan one text. Returns 0, or -1 when out of memory (then *out is a zero result). */
@@ -64,6 +73,16 @@ int pi_scan_text(const pi_detector *d, const uint8_t *text, size_t len, uint32_t
  * later user turn, so an attack spread over several turns adds up (PI_FAM_MULTI_TURN is set when no
  * single message would have crossed the threshold). Returns 0 or -1 (out of memory). */
 int pi_scan_messages(const pi_detector *d, const pi_message *msgs, size_t n, pi_result *out);
+
+/* The model's logit of one text as the detector scores it (normalised, quoted regions of a user message
+ * scored with the retrieved role), without payloads; and the feature stream behind it, for the training
+ * tool (train/featurize.c), hashed into 1 << bits buckets (works in every mode). */
+double pi_detector_model_logit(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source);
+typedef void (*pi_feature_fn)(void *ctx, size_t block, uint32_t shared, uint32_t role);
+int pi_detector_model_features(const pi_detector *d, uint32_t bits, const uint8_t *text, size_t len,
+                               uint32_t source, pi_feature_fn fn, void *ctx);
+/* The model in use (the built-in one unless model_path was given). */
+const struct pi_model *pi_detector_model(const pi_detector *d);
 
 /* Name of signal group g ("ovr.ignore_prior", "jb.dan", ...), or NULL past the last group. */
 const char *pi_detector_group_name(const pi_detector *d, unsigned g);

@@ -19,7 +19,7 @@
 #include "policy_abi.h"
 
 #define PLUGIN_NAME "prompt-injection"
-#define PLUGIN_VERSION "1.1.0"
+#define PLUGIN_VERSION "1.2.0"
 
 /* The segment kinds of v1.1. Built against a v1.0 header the plugin does not ask for them (no capability,
  * abi_minor 0) and never gets them; the constants exist only so that the same code compiles. */
@@ -204,6 +204,8 @@ static const char CONFIG_SCHEMA[] =
     "\"multi_turn\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
     "\"decay\":{\"type\":\"number\",\"minimum\":0,\"maximum\":1,\"default\":0.7}}},"
     "\"action\":{\"enum\":[\"block\",\"flag\"]},"
+    "\"mode\":{\"enum\":[\"rules\",\"model\",\"both\"],\"default\":\"rules\"},"
+    "\"model\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":4096},"
     "\"response\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
     "\"action\":{\"enum\":[\"block\",\"flag\"],\"default\":\"block\"},"
     "\"message\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024,"

@@ -31,7 +31,8 @@
 #define PI_FAM_CUSTOM_PATTERN 0x20u
 #define PI_FAM_ENCODED_PAYLOAD 0x40u
 #define PI_FAM_MULTI_TURN 0x80u
-#define PI_FAM_COUNT 8
+#define PI_FAM_CLASSIFIER 0x100u /* the learned model alone reached the threshold (pi_model.h) */
+#define PI_FAM_COUNT 9
 
 /* Optional detector features a rule may depend on (config boundaries.*). */
 #define PI_FEAT_TEMPLATE_TOKENS 0x01u

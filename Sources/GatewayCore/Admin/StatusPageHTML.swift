@@ -21,14 +21,17 @@ package enum StatusPageHTML {
         :root { --bg: #f6f7f9; --card: #fff; --fg: #1d2330; --muted: #667085; --line: #e3e6ec;
           --ok: #137333; --ok-bg: #e6f4ea; --bad: #b3261e; --bad-bg: #fce8e6; --warn: #8a5a00; --warn-bg: #fef3d6; }
         * { box-sizing: border-box; }
-        body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+        body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
+          background: var(--bg); color: var(--fg); }
         header { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 24px; padding: 12px 20px;
           background: #1d2330; color: #fff; }
         header h1 { font-size: 18px; margin: 0; font-weight: 600; }
         header .meta { color: #c3c8d4; font-size: 13px; }
         header .meta b { color: #fff; font-weight: 600; }
-        main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }
-        section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; overflow-x: auto; }
+        main { padding: 16px 20px; display: grid; gap: 16px;
+          grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }
+        section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
+          overflow-x: auto; }
         section.wide { grid-column: 1 / -1; }
         h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 0 8px; }
         table { border-collapse: collapse; width: 100%; }
@@ -45,7 +48,8 @@ package enum StatusPageHTML {
         [data-state="down"], [data-state="open"], [data-state="failed"] { color: var(--bad); }
         [data-state="half_open"], [data-state="unavailable"] { color: var(--warn); }
         [data-state="unprobed"] { color: var(--muted); }
-        #error { margin: 12px 20px 0; padding: 8px 12px; border-radius: 6px; background: var(--bad-bg); color: var(--bad);
+        #error { margin: 12px 20px 0; padding: 8px 12px; border-radius: 6px;
+          background: var(--bad-bg); color: var(--bad);
           border: 1px solid #f4c7c3; font-weight: 600; }
         #error[hidden], #reload-result[hidden] { display: none; }
         button { font: inherit; padding: 4px 14px; border-radius: 6px; border: 1px solid #8ab4f8; background: #e8f0fe;
@@ -99,7 +103,8 @@ package enum StatusPageHTML {
             <h2>Targets</h2>
             <table>
               <thead><tr><th>Target</th><th>Provider</th><th>Model</th><th>Health</th><th>Breaker</th>
-                <th class="num">Latency</th><th class="num">Weight</th><th class="num">Requests</th><th class="num">Failures</th><th>Note</th></tr></thead>
+                <th class="num">Latency</th><th class="num">Weight</th><th class="num">Requests</th>
+                <th class="num">Failures</th><th>Note</th></tr></thead>
               <tbody id="targets"></tbody>
             </table>
           </section>
@@ -121,7 +126,8 @@ package enum StatusPageHTML {
           var sequence = 0; // answers that arrive after a newer one are dropped
 
           function $(id) { return document.getElementById(id); }
-          // Absolute from the origin: a page opened as http://user:key@host/admin must not resolve URLs with credentials.
+          // Absolute from the origin: when the page was opened with credentials in its URL (user:key@host),
+          // relative URLs would carry them and fetch() would refuse.
           function api(path) { return location.origin + path; }
           function text(value) { return value === null || value === undefined || value === "" ? DASH : String(value); }
           function setText(id, value) { $(id).textContent = text(value); }
@@ -209,7 +215,8 @@ package enum StatusPageHTML {
               return;
             }
             dd.setAttribute("data-state", r.ok ? "ok" : "failed");
-            dd.textContent = (r.ok ? "ok" : "failed") + " at " + text(r.at) + " (generation " + text(r.generation) + ")" +
+            dd.textContent = (r.ok ? "ok" : "failed") + " at " + text(r.at) +
+              " (generation " + text(r.generation) + ")" +
               (r.ok || !r.error ? "" : ": " + r.error);
           }
 
@@ -221,7 +228,9 @@ package enum StatusPageHTML {
             $("t-streams").textContent = count(t.open_streams);
             var by = t.by_status || {};
             var keys = Object.keys(by).sort();
-            $("t-status").textContent = keys.length ? keys.map(function (k) { return k + ": " + count(by[k]); }).join("  ·  ") : DASH;
+            $("t-status").textContent = keys.length
+              ? keys.map(function (k) { return k + ": " + count(by[k]); }).join("  ·  ")
+              : DASH;
           }
 
           function renderTargets(targets) {
@@ -249,13 +258,16 @@ package enum StatusPageHTML {
 
           function renderPolicies(policies) {
             var tbody = $("policies");
-            if (!Array.isArray(policies) || policies.length === 0) { emptyRow(tbody, 6, "no policies in the chain"); return; }
+            if (!Array.isArray(policies) || policies.length === 0) {
+              emptyRow(tbody, 6, "no policies in the chain");
+              return;
+            }
             var rows = policies.map(function (p) {
               var tr = document.createElement("tr"), v = p.verdicts || {};
               tr.setAttribute("data-policy", String(p.name));
               tr.appendChild(cell(p.name));
               ["allow", "deny", "modify", "error", "timeout"].forEach(function (k) {
-                tr.appendChild(cell(count(v[k]), "num " + k));
+                tr.appendChild(cell(count(v[k] || 0), "num " + k)); // a kind never seen is left out: 0
               });
               return tr;
             });
@@ -264,7 +276,10 @@ package enum StatusPageHTML {
 
           function renderRecent(recent) {
             var tbody = $("recent");
-            if (!Array.isArray(recent) || recent.length === 0) { emptyRow(tbody, 8, "nothing blocked or failed yet"); return; }
+            if (!Array.isArray(recent) || recent.length === 0) {
+              emptyRow(tbody, 8, "nothing blocked or failed yet");
+              return;
+            }
             var rows = recent.map(function (e) {
               var tr = document.createElement("tr");
               if (e.request_id) { tr.setAttribute("data-request-id", String(e.request_id)); }
@@ -301,7 +316,7 @@ package enum StatusPageHTML {
             clearTimeout(timer);
             var mine = ++sequence;
             return fetch(api("/admin/api/status"), { credentials: "same-origin", cache: "no-store",
-                                                headers: { "Accept": "application/json" } })
+                                                     headers: { "Accept": "application/json" } })
               .then(function (response) {
                 return readJSON(response).then(function (body) {
                   if (mine !== sequence) { return; }
@@ -313,8 +328,9 @@ package enum StatusPageHTML {
               })
               .catch(function (error) {
                 if (mine !== sequence) { return; }
-                showError("Status refresh failed: " + (error && error.message ? error.message : String(error)) +
-                          (/HTTP 401/.test(String(error && error.message)) ? " (reload the page to sign in with the admin key)" : ""));
+                var message = error && error.message ? error.message : String(error);
+                var hint = /^HTTP 401/.test(message) ? " (reload the page to sign in with the admin key)" : "";
+                showError("Status refresh failed: " + message + hint);
               })
               .then(function () { if (mine === sequence) { schedule(); } });
           }
@@ -326,7 +342,7 @@ package enum StatusPageHTML {
             result.removeAttribute("data-state");
             result.textContent = "reloading…";
             fetch(api("/admin/reload"), { method: "POST", credentials: "same-origin", cache: "no-store",
-                                     headers: { "Accept": "application/json" } })
+                                          headers: { "Accept": "application/json" } })
               .then(function (response) {
                 return readJSON(response).then(function (body) {
                   if (response.ok && body && body.ok) {
@@ -334,8 +350,9 @@ package enum StatusPageHTML {
                     result.textContent = "reloaded: generation " + text(body.generation);
                   } else {
                     result.setAttribute("data-state", "failed");
-                    result.textContent = "reload failed: " + failure(response, body) +
-                      (body && body.generation !== undefined ? " (still generation " + text(body.generation) + ")" : "");
+                    var still = body && body.generation !== undefined
+                      ? " (still generation " + text(body.generation) + ")" : "";
+                    result.textContent = "reload failed: " + failure(response, body) + still;
                   }
                 });
               })

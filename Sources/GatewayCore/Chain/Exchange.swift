@@ -54,6 +54,8 @@ package final class Exchange: Sendable {
         package var firstByteNanos: UInt64?
         package var bytesIn = 0
         package var bytesOut = 0
+        /// Upstream events a streamed answer relayed.
+        package var streamEvents = 0
         /// The policy that denied or failed the exchange, and the error code the client got.
         package var blockedPolicy: String?
         package var errorCode: String?

@@ -14,6 +14,7 @@ package final class PolicyExecutor: Sendable {
     }
 
     private let queue = Locked(Queue())
+    private static let finished: @Sendable () -> Void = {}
     private let available = DispatchSemaphore(value: 0)
     package let threadCount: Int
 
@@ -32,6 +33,9 @@ package final class PolicyExecutor: Sendable {
             let job: (@Sendable () -> Void)? = queue.withLock { q in
                 if q.head < q.jobs.count {
                     let job = q.jobs[q.head]
+                    // The queue must not keep a finished job (and what it captured: an exchange's chain
+                    // run, its chain) alive until the next compaction.
+                    q.jobs[q.head] = Self.finished
                     q.head += 1
                     if q.head > 1024 && q.head * 2 > q.jobs.count {
                         q.jobs.removeFirst(q.head)

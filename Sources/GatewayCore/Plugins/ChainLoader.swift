@@ -29,7 +29,7 @@ package enum ChainLoader {
                 if let loaded = libraries[settings.pluginFile] {
                     library = loaded
                 } else {
-                    library = try PluginLibrary(
+                    library = try PluginLibrary.load(
                         path: settings.pluginFile, policy: entry, expectedSHA256: settings.sha256,
                         pluginsDirectory: pluginsDirectory)
                     libraries[settings.pluginFile] = library

@@ -18,6 +18,10 @@ package struct OpenedPluginFile {
     package let path: String
     package let fd: Int32
     package let sha256: String
+    /// The file's identity: glibc's `dlopen` returns an already loaded library for the same device and
+    /// inode, whatever the path (see `PluginLibrary.load`).
+    package let device: UInt64
+    package let inode: UInt64
 
     /// The path `dlopen` is given: the already opened, already verified file.
     package var loadPath: String { "/proc/self/fd/\(fd)" }
@@ -72,7 +76,8 @@ package enum PluginFileInspector {
             if let expected = expectedSHA256, expected.lowercased() != digest {
                 throw fail("sha256 mismatch: the config pins \(expected.lowercased()), the file has \(digest)")
             }
-            return OpenedPluginFile(path: path, fd: fd, sha256: digest)
+            return OpenedPluginFile(
+                path: path, fd: fd, sha256: digest, device: UInt64(fileStat.st_dev), inode: UInt64(fileStat.st_ino))
         } catch {
             close(fd)
             throw error

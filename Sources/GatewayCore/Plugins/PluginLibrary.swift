@@ -23,13 +23,54 @@ package final class PluginLibrary: @unchecked Sendable {
 
     package var capabilities: UInt64 { descriptor.capabilities }
 
-    /// Opens and validates a plugin file. `policy` labels errors with the chain entry that wanted it.
-    package init(path: String, policy: String?, expectedSHA256: String?, pluginsDirectory: String)
-        throws(PluginLoadError)
+    private struct FileKey: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// Libraries already loaded, by the identity of the file they were loaded from.
+    private static let loaded = Locked<[FileKey: PluginLibrary]>([:])
+
+    /// The library in `path`: the one already loaded when the file is unchanged (a config reload reuses it:
+    /// no second descriptor, no second entry call), a newly loaded one otherwise. Install a changed plugin
+    /// as a new file (`install -m 0644 new.so plugins.d/x.so`, or write elsewhere and `mv`): that is a new
+    /// inode and loads as a new library. Writing into a loaded file in place changes code that is mapped
+    /// and running (the process may crash at once, as with any shared library); should the process survive
+    /// it, the reload is refused, because the dynamic loader would hand back the library it loaded from
+    /// that inode before.
+    package static func load(path: String, policy: String?, expectedSHA256: String?, pluginsDirectory: String)
+        throws(PluginLoadError) -> PluginLibrary
     {
-        func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, policy: policy, reason: reason) }
         let file = try PluginFileInspector.open(
             path: path, policy: policy, expectedSHA256: expectedSHA256, pluginsDirectory: pluginsDirectory)
+        let key = FileKey(device: file.device, inode: file.inode)
+        if let known = loaded.withLock({ $0[key] }) {
+            file.close()
+            guard known.sha256 == file.sha256 else {
+                throw PluginLoadError(
+                    file: path, policy: policy,
+                    reason: "the file was rewritten in place while loaded (same inode, new contents); install plugin"
+                        + " files as new files (install -m 0644 new.so \(path), or write elsewhere and mv)")
+            }
+            return known
+        }
+        let library = try PluginLibrary(file: file, policy: policy)
+        loaded.withLock { $0[key] = library }
+        return library
+    }
+
+    /// Opens and validates a plugin file. `policy` labels errors with the chain entry that wanted it.
+    package convenience init(path: String, policy: String?, expectedSHA256: String?, pluginsDirectory: String)
+        throws(PluginLoadError)
+    {
+        let file = try PluginFileInspector.open(
+            path: path, policy: policy, expectedSHA256: expectedSHA256, pluginsDirectory: pluginsDirectory)
+        try self.init(file: file, policy: policy)
+    }
+
+    private init(file: OpenedPluginFile, policy: String?) throws(PluginLoadError) {
+        let path = file.path
+        func fail(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, policy: policy, reason: reason) }
 
         guard let handle = dlopen(file.loadPath, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             file.close()

@@ -316,7 +316,9 @@ package struct CompletionsHandler: Sendable {
                 let ending = await relay.relay(source, to: &writer)
                 services.openStreams.subtract(1, ordering: .relaxed)
                 if let span {
-                    span.attributes["gatewayhost.stream.bytes"] = run.exchange.state.withLock { $0.bytesOut }
+                    let (events, bytes) = run.exchange.state.withLock { ($0.streamEvents, $0.bytesOut) }
+                    span.attributes["gatewayhost.stream.events"] = events
+                    span.attributes["gatewayhost.stream.bytes"] = bytes
                     span.end()
                 }
                 await ticket.run.end(ending.reason, status: ending.status)

@@ -106,6 +106,8 @@ package final class GatewayRuntime: Sendable {
 
     // MARK: - generations
 
+    deinit { logger.debug("config generation \(generation) released") }
+
     /// Takes a lease for one exchange (the store calls it while this runtime is current).
     package func lease() -> RuntimeLease {
         leases.withLock { $0.active += 1 }

@@ -183,6 +183,7 @@ package struct StreamRelay: Sendable {
             }
         }
         let final = ending ?? Ending(reason: PAB_END_COMPLETED, status: 200)
+        run.exchange.state.withLock { $0.streamEvents = Int(state.events) }
         let endResult = await run.streamEnd(
             reason: final.reason, status: final.status, events: state.events, bytes: state.bytes)
         if final.reason == PAB_END_COMPLETED {

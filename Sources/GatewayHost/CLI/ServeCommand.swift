@@ -53,18 +53,20 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let services = GatewayServices(config: loaded.config, metrics: metrics, tracer: tracer)
-        let runtime: GatewayRuntime
+        // The first runtime goes straight into the store: no local reference may outlive a reload, or
+        // generation 1 (its plugin instances, threads and upstream connections) would never be released.
+        let store: RuntimeStore
         do {
-            runtime = try GatewayRuntime(
-                config: loaded.config, logger: logger, configFile: loaded.file, services: services)
+            let (path, listen, pluginsDir) = (config, listen, pluginsDir)
+            store = RuntimeStore(
+                first: try GatewayRuntime(
+                    config: loaded.config, logger: logger, configFile: loaded.file, services: services),
+                loader: { try ConfigSource.load(path: path, listen: listen, pluginsDir: pluginsDir) },
+                logger: logger)
         } catch {
             printError("gatewayhost: cannot start:\n\(error)")
             throw ExitCode(1)
         }
-        let (path, listen, pluginsDir) = (config, listen, pluginsDir)
-        let store = RuntimeStore(
-            first: runtime, loader: { try ConfigSource.load(path: path, listen: listen, pluginsDir: pluginsDir) },
-            logger: logger)
         try await GatewayServer(store: store, logger: logger, tracingService: tracingService).run()
     }
 }

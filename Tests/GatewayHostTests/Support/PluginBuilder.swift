@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import GatewayCore
 
 /// Compiles C plugin fixtures with `cc` against the PolicyABI header alone, as a plugin author would,
