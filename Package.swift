@@ -18,6 +18,14 @@ let package = Package(
         .library(name: "PiiDetector", type: .dynamic, targets: ["PiiDetector"]),
         .library(name: "AuditLogger", type: .dynamic, targets: ["AuditLogger"]),
     ],
+    // OTLP trace export (swift-otel). On by default; the ThreadSanitizer build turns it off
+    // (`--disable-default-traits`) because swift-otel 1.6.0 does not compile with -sanitize=thread (a
+    // "sending 'logger' risks causing data races" error inside OTelBatchSpanProcessor). Without it the
+    // gateway refuses `gateway.tracing` at start with a clear message.
+    traits: [
+        .trait(name: "OTLPTracing", description: "Export OpenTelemetry traces over OTLP/HTTP (swift-otel)."),
+        .default(enabledTraits: ["OTLPTracing"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -41,13 +49,15 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
+        // zlib's crc32 for the CRCs of AWS event-stream frames (Bedrock ConverseStream).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The wire formats: JSON spans, text segments, splicing, request validation, SSE. No I/O.
         .target(name: "GatewayWire", dependencies: ["PolicyABI"]),
         // The gateway: config, plugins, the chain, routing, providers, the upstream client, the server.
         .target(
             name: "GatewayCore",
             dependencies: [
-                "PolicyABI", "GatewayWire", "CCurl", "CYAML",
+                "PolicyABI", "GatewayWire", "CCurl", "CYAML", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,7 +70,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLPTracing"])),
             ]),
         // The `gatewayhost` command: a thin CLI over GatewayCore.
         .executableTarget(

@@ -18,6 +18,7 @@ struct ConversationGroups {
         switch api {
         case .chatCompletions: Self.groupChatToolCalls(items, into: &sets)
         case .responses: Self.groupResponsesCalls(items, into: &sets)
+        case .embeddings: break  // independent inputs: no calls to keep together
         }
 
         var groupPinned = [Bool](repeating: false, count: items.count)

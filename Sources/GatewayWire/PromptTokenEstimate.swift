@@ -44,6 +44,7 @@ package struct PromptTokenCounter: Sendable {
             switch api {
             case .chatCompletions: root["messages"]
             case .responses: root["input"]
+            case .embeddings: root["input"]
             }
         guard let value, value.kind == .array else { return nil }
         return value
@@ -56,6 +57,9 @@ package struct PromptTokenCounter: Sendable {
         switch api {
         case .chatCompletions:
             schemaFields = ["tools", "functions", "response_format"]
+        case .embeddings:
+            schemaFields = []
+            if let input = root["input"], input.kind == .string { total += stringCost(input) }
         case .responses:
             schemaFields = ["tools", "text"]
             if let instructions = root["instructions"], instructions.kind == .string {

@@ -57,9 +57,19 @@ package enum RequestFieldTypes {
             ("text", .object), ("reasoning", .object), ("background", .boolean), ("top_logprobs", .integer),
         ]
 
+    package static let embeddings: [(String, Expected)] = [
+        ("user", .string), ("dimensions", .integer), ("encoding_format", .string),
+    ]
+
     /// The first known field of `root` with a wrong type, as a validation error; nil when all fit.
     package static func check(_ root: JSONValue, api: WireAPI) -> RequestValidationError? {
-        for (key, expected) in api == .chatCompletions ? chat : responses {
+        let fields =
+            switch api {
+            case .chatCompletions: chat
+            case .responses: responses
+            case .embeddings: embeddings
+            }
+        for (key, expected) in fields {
             guard let value = root[key], value.kind != .null, !expected.accepts(value) else { continue }
             return invalidType(key, expected: expected.wording, got: value)
         }

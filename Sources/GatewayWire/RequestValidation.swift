@@ -32,7 +32,39 @@ package func validateRequest(_ doc: JSONDocument, api: WireAPI) -> RequestValida
     switch api {
     case .chatCompletions: return validateMessages(root)
     case .responses: return validateInput(root)
+    case .embeddings: return validateEmbeddingsInput(root)
     }
+}
+
+/// Embeddings: `input` is a non-empty string, or a non-empty array of strings or of token arrays
+/// (integers), at most 2048 entries, as OpenAI accepts.
+private func validateEmbeddingsInput(_ root: JSONValue) -> RequestValidationError? {
+    guard let input = root["input"] else { return missing("input") }
+    if input.kind == .string { return nil }
+    guard input.kind == .array else {
+        return invalidType("input", expected: "a string or an array of strings", got: input)
+    }
+    guard input.count > 0 else {
+        return RequestValidationError(
+            param: "input", code: "empty_array",
+            message: "Invalid 'input': empty array. Expected an array with minimum length 1, but got an empty "
+                + "array instead.")
+    }
+    guard input.count <= 2048 else {
+        return RequestValidationError(
+            param: "input", code: "invalid_value",
+            message: "Invalid 'input': array too long. Expected an array with maximum length 2048, but got an "
+                + "array with length \(input.count) instead.")
+    }
+    for (index, entry) in input.items.enumerated() {
+        switch entry.kind {
+        case .string, .number: continue
+        case .array where entry.items.allSatisfy({ $0.kind == .number }): continue
+        default:
+            return invalidType("input[\(index)]", expected: "a string or an array of integers", got: entry)
+        }
+    }
+    return nil
 }
 
 private let chatRoles = ["system", "developer", "user", "assistant", "tool", "function"]

@@ -11,6 +11,8 @@ import PolicyABI
 ///   "function_call_output" → its `output` string (or its "input_text" parts) as INPUT role "tool".
 /// - chat response: `choices[i].message.content` string (or "text" parts) → OUTPUT, role
 ///   `message.role` or "assistant". Responses response: `output[i].content[j]` typed "output_text" → OUTPUT.
+/// - embeddings request: `input` string → INPUT role "user" item 0; `input[i]` strings → INPUT role "user"
+///   item i (token arrays carry no text). Embeddings answers have no segments.
 /// - chat stream event: `choices[i].delta.content` → DELTA. Responses stream event of type
 ///   "response.output_text.delta": `delta` → DELTA, item `output_index`, part `content_index`.
 ///
@@ -27,6 +29,8 @@ package func segments(of doc: JSONDocument, phase: SegmentPhase) -> [TextSegment
     case .response(.responses): collector.responsesResponse(root)
     case .streamEvent(.chatCompletions): collector.chatChoices(root, field: "delta", kind: PAB_SEGMENT_DELTA)
     case .streamEvent(.responses): collector.responsesStreamEvent(root)
+    case .request(.embeddings): collector.embeddingsRequest(root)
+    case .response(.embeddings), .streamEvent(.embeddings): break
     }
     return collector.segments
 }
@@ -62,6 +66,18 @@ package struct SegmentCollector {
             chatToolCalls(message, item: item, fragments: false)
         }
         toolDescriptions(root)
+    }
+
+    package mutating func embeddingsRequest(_ root: JSONValue) {
+        guard let input = root["input"] else { return }
+        if input.kind == .string {
+            add(input, kind: PAB_SEGMENT_INPUT, role: "user", item: 0, part: 0)
+            return
+        }
+        for (position, entry) in input.items.enumerated() where entry.kind == .string {
+            guard let item = UInt32(exactly: position) else { continue }
+            add(entry, kind: PAB_SEGMENT_INPUT, role: "user", item: item, part: 0)
+        }
     }
 
     package mutating func responsesRequest(_ root: JSONValue) {

@@ -1,17 +1,29 @@
 import PolicyABI
 
-/// The two OpenAI-compatible APIs the gateway serves.
+/// The OpenAI-compatible APIs the gateway serves.
 package enum WireAPI: Sendable, Equatable, Hashable {
     /// POST /v1/chat/completions
     case chatCompletions
     /// POST /v1/responses
     case responses
+    /// POST /v1/embeddings (PolicyABI 1.2): its `input` strings are INPUT segments; answers carry no text.
+    case embeddings
 
     /// The PAB_API_* value plugins see.
     package var abiValue: UInt32 {
         switch self {
         case .chatCompletions: PAB_API_CHAT_COMPLETIONS
         case .responses: PAB_API_RESPONSES
+        case .embeddings: PAB_API_EMBEDDINGS
+        }
+    }
+
+    /// The route, for messages.
+    package var route: String {
+        switch self {
+        case .chatCompletions: "/v1/chat/completions"
+        case .responses: "/v1/responses"
+        case .embeddings: "/v1/embeddings"
         }
     }
 }

@@ -85,8 +85,8 @@ import Testing
         }
     }
 
-    @Test func theHostAdvertisesV1_1() {
-        #expect(HostAPI.table.pointee.abi_minor == 1)
+    @Test func theHostAdvertisesTheCurrentMinor() {
+        #expect(HostAPI.table.pointee.abi_minor == 2)
         #expect(PluginABI.knownCapabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0)
     }
 }

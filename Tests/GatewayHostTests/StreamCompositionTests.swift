@@ -119,7 +119,7 @@ import Testing
 
     static func delta(_ text: String, api: WireAPI) -> PhaseBody {
         switch api {
-        case .chatCompletions:
+        case .chatCompletions, .embeddings:
             return ChainHarness.chunk(text)
         case .responses:
             let json =
@@ -130,7 +130,7 @@ import Testing
 
     static func final(api: WireAPI, index: UInt64) -> ChainRun.StreamEventInput {
         switch api {
-        case .chatCompletions:
+        case .chatCompletions, .embeddings:
             return .init(
                 data: PhaseBody(bytes: Array("[DONE]".utf8), segmentPhase: .streamEvent(api)), event: nil, index: index,
                 isFinal: true)
@@ -146,7 +146,7 @@ import Testing
     static func deltaText(_ body: PhaseBody?, api: WireAPI) -> String {
         guard let root = body?.document?.root else { return "" }
         switch api {
-        case .chatCompletions: return root["choices"]?[0]?["delta"]?["content"]?.string ?? ""
+        case .chatCompletions, .embeddings: return root["choices"]?[0]?["delta"]?["content"]?.string ?? ""
         case .responses:
             return root["type"]?.string == "response.output_text.delta" ? (root["delta"]?.string ?? "") : ""
         }

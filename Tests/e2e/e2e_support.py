@@ -47,6 +47,13 @@ def gateway_binary() -> Path:
     return Path(os.environ.get("GATEWAYHOST_BIN", REPO / ".build" / "debug" / "gatewayhost"))
 
 
+def artifacts_dir() -> Path:
+    """Where tests leave what docs/operations.md shows (a scrape, log lines, a trace, screenshots): gitignored."""
+    folder = Path(os.environ.get("GATEWAYHOST_ARTIFACTS") or REPO / "Tests" / "e2e" / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def free_port() -> int:
     """A port nobody listens on right now (bind to 0, read, close)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -161,7 +168,8 @@ def main_config(mock_port: int, dead_port: int, plugins: dict[str, Path], client
 def _scrubbed_env(extra: dict[str, str]) -> dict[str, str]:
     """The environment for child processes: no proxies (curl would honour them), no real provider keys."""
     env = {k: v for k, v in os.environ.items()
-           if not (k.lower().endswith("_proxy") or k.upper().startswith(("OPENAI_", "AZURE_", "GROQ_", "XAI_")))}
+           if not (k.lower().endswith("_proxy")
+                   or k.upper().startswith(("OPENAI_", "AZURE_", "GROQ_", "XAI_", "AWS_", "ANTHROPIC_", "GEMINI_")))}
     env.pop(UNSET_ENV, None)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env.update(extra)

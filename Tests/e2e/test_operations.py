@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from conftest import _start, _stop
-from e2e_support import HTTP_TIMEOUT, MockUpstream, free_port, main_config, openai_target, parse_sse, to_yaml
+from e2e_support import HTTP_TIMEOUT, artifacts_dir, MockUpstream, free_port, main_config, openai_target, parse_sse, to_yaml
 
 ADMIN_KEY = "gw-admin-key-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -86,6 +86,7 @@ def test_the_scrape_counts_requests_verdicts_attempts_and_plugin_counters(ops_ga
     assert _metric(text, "gatewayhost_config_generation") == 1
     assert _metric(text, "gatewayhost_bytes_sent_total") > 0
     assert _metric(text, "gatewayhost_policy_instances_created_total") == 2
+    (artifacts_dir() / "metrics.txt").write_text(text)
 
 
 def test_json_logs_carry_one_object_a_line_and_an_access_line_per_exchange(ops_gateway):
@@ -114,6 +115,7 @@ def test_json_logs_carry_one_object_a_line_and_an_access_line_per_exchange(ops_g
     assert access["end_reason"] == "completed" and access["generation"] == 1 and access["stream"] is False
     assert access["latency_ms"] > 0 and access["ttft_ms"] > 0 and access["total_tokens"] > 0
     assert "redact:on_request:allow" in access["verdicts"]
+    (artifacts_dir() / "access-log.json").write_text(json.dumps(access) + "\n")
 
 
 def test_a_text_access_log_and_a_separate_metrics_listener(mock, plugins, dead_port):
@@ -282,8 +284,11 @@ def test_reload_under_streaming_load_drops_nothing_and_mixes_no_generations(plug
                 break
             time.sleep(0.1)
         assert created == 1 + ok_reloads and created - destroyed == 1, (created, destroyed)
-        print(f"reload under load: {len(results)} streams, {reloads} reloads ({ok_reloads} ok), "
-              f"{len(generations)} generations served, instances created {created:.0f} destroyed {destroyed:.0f}")
+        summary = (f"reload under load: {len(results)} streams in {seconds:.0f} s with 32 clients, 0 failed; "
+                   f"{reloads} reloads ({ok_reloads} ok, {reloads - ok_reloads} refused); {len(generations)} "
+                   f"generations served; plugin instances created {created:.0f}, destroyed {destroyed:.0f}")
+        print(summary)
+        (artifacts_dir() / "reload-under-load.txt").write_text(summary + "\n")
         assert gw.alive()
     finally:
         stop.set()

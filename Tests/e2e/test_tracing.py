@@ -12,6 +12,7 @@ The exporter batches spans, so waits are generous (a batch may wait several seco
 
 from __future__ import annotations
 
+import json
 import gzip
 import secrets
 import time
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from conftest import _start, _stop
-from e2e_support import make_client, openai_target, request_id
+from e2e_support import artifacts_dir, make_client, openai_target, request_id
 from otlp_receiver import OTLPReceiver
 
 SERVICE = "gatewayhost-e2e"
@@ -198,6 +199,8 @@ def test_a_streamed_exchange_continues_the_client_trace(traced_gateway, mock, re
     assert_attempt(children["upstream.attempt"][0], mock.one_request(rid))
     assert receiver.errors == []
     assert {r["content_type"] for r in receiver.requests} == {"application/x-protobuf"}, receiver.requests
+    spans = [root] + [span for name in sorted(children) for span in children[name]]
+    (artifacts_dir() / "trace-streamed.json").write_text(json.dumps(spans, indent=1, default=str) + "\n")
 
 
 @pytest.mark.time_limit(45)

@@ -65,10 +65,14 @@ Introspection (not recorded themselves):
 """
 
 import argparse
+import base64
+import hashlib
 import json
+import os
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -349,6 +353,21 @@ def responses_json(model, reply, input_tokens):
 
 # ---------------------------------------------------------------- HTTP handler
 
+def embedding_vector(text: str) -> list[float]:
+    """8 floats in [-1, 1) from the text's SHA-256: the same text always gives the same vector."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return [int.from_bytes(digest[i * 4:i * 4 + 4], "little", signed=True) / 2 ** 31 for i in range(8)]
+
+
+# Provider dialects: each module answers the paths of one provider's API (see its docstring).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import anthropic_wire  # noqa: E402
+import bedrock_wire  # noqa: E402
+import gemini_wire  # noqa: E402
+
+DIALECTS = (anthropic_wire, gemini_wire, bedrock_wire)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock-upstream/1"
@@ -492,6 +511,11 @@ class Handler(BaseHTTPRequestHandler):
 
         path = split.path.rstrip("/")
         query = parse_qs(split.query)
+        # Other providers' wire formats on the same port (Anthropic Messages, Gemini generateContent, Bedrock
+        # Converse).
+        for dialect in DIALECTS:
+            if dialect.handles(method, path):
+                return dialect.handle(self, method, path, query, headers, body_bytes)
         deployment = None
         if "/openai/deployments/" in path:
             rest = path.split("/openai/deployments/", 1)[1]
@@ -508,6 +532,8 @@ class Handler(BaseHTTPRequestHandler):
                 {"id": m, "object": "model", "created": 0, "owned_by": "mock"}
                 for m in ("mock-gpt", "mock-500", "mock-429", "mock-400", "mock-slow", "mock-hang", "mock-cut",
                           "mock-drip", "mock-long", "mock-big", "mock-401", "mock-403", "mock-pieces")]})
+        if method == "POST" and path.endswith("/embeddings"):
+            return self._embeddings(body_bytes)
         if method != "POST" or not (path.endswith("/chat/completions") or path.endswith("/responses")):
             return self._send_json(404, error_body("Unknown request URL: %s %s" % (method, split.path),
                                                    "invalid_request_error", "unknown_url"))
@@ -531,6 +557,29 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and self._apply_fault(fault, model, bool(body.get("stream"))):
             return
         self._answer(api, body, model, headers.get("x-request-id"), (fault or {}).get("cut_after"))
+
+    def _embeddings(self, body_bytes):
+        """OpenAI's embeddings: a deterministic vector of 8 floats per input string (from its SHA-256), so a
+        test can tell which text arrived; base64 when encoding_format asks for it (the SDK's default)."""
+        try:
+            body = json.loads(body_bytes or b"{}")
+        except ValueError:
+            return self._send_json(400, error_body("We could not parse the JSON body of your request.",
+                                                   "invalid_request_error"))
+        inputs = body.get("input")
+        inputs = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        data, tokens = [], 0
+        for index, text in enumerate(inputs):
+            text = text if isinstance(text, str) else json.dumps(text)
+            tokens += max(1, len(text.split()))
+            vector = embedding_vector(text)
+            if body.get("encoding_format") == "base64":
+                value = base64.b64encode(struct.pack("<%df" % len(vector), *vector)).decode()
+            else:
+                value = vector
+            data.append({"object": "embedding", "index": index, "embedding": value})
+        return self._send_json(200, {"object": "list", "data": data, "model": body.get("model", ""),
+                                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     def _apply_fault(self, fault, model, stream):
         """Answers with `fault` when it decides the answer (True); False lets the normal answer go out."""

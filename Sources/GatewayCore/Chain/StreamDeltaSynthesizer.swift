@@ -15,7 +15,7 @@ package struct StreamDeltaSynthesizer: Sendable {
     package mutating func observe(_ document: JSONDocument?) {
         guard let root = document?.root, root.kind == .object else { return }
         switch api {
-        case .chatCompletions:
+        case .chatCompletions, .embeddings:
             if let id = root["id"]?.string { chatID = id }
             if let model = root["model"]?.string { chatModel = model }
             if let created = root["created"]?.int { chatCreated = created }
@@ -29,7 +29,7 @@ package struct StreamDeltaSynthesizer: Sendable {
     /// One SSE event carrying `text` for choice / output item `item`, content part `part`.
     package func event(item: UInt32, part: UInt32, text: String) -> SSEEvent {
         switch api {
-        case .chatCompletions:
+        case .chatCompletions, .embeddings:
             let data =
                 "{\"id\":\(jsonQuoted(chatID)),\"object\":\"chat.completion.chunk\",\"created\":\(chatCreated),\"model\":\(jsonQuoted(chatModel)),\"choices\":[{\"index\":\(item),\"delta\":{\"content\":\(jsonQuoted(text))},\"finish_reason\":null}]}"
             return SSEEvent(data: data)

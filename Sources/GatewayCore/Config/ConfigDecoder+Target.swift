@@ -8,6 +8,7 @@ extension ConfigDecoder {
         "api_version", "timeout_seconds", "stream_timeout_seconds", "max_context_tokens", "max_messages", "headers",
         "format", "provider_type", "description", "weight", "data_policy", "pricing", "data_collection", "zdr",
         "region", "health_probe", "forward_client_org_headers", "circuit_breaker", "trigger_ratio", "context_overflow",
+        "max_tokens",
     ]
 
     package struct DecodedTarget {
@@ -73,6 +74,9 @@ extension ConfigDecoder {
         }
         if let value = reader.value("headers") {
             target.headers = headers(value, reader.path("headers"))
+        }
+        if let value = reader.value("max_tokens") {
+            target.maxTokens = integer(value, reader.path("max_tokens"), in: 1...1_000_000)
         }
         if let value = reader.value("format") {
             target.format = choice(value, reader.path("format")) ?? .openai

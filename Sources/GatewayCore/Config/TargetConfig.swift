@@ -24,6 +24,8 @@ package struct TargetConfig: Sendable, Equatable {
     package var streamTimeoutSeconds: Double?
     package var maxContextTokens: Int?
     package var maxMessages: Int?
+    /// `max_tokens`: what an Anthropic target asks for when the client sets no limit (Anthropic requires one).
+    package var maxTokens: Int?
     package var headers: [String: String]
     package var format: TargetFormat
     package var providerType: String?

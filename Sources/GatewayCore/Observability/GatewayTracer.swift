@@ -1,7 +1,10 @@
 import Logging
-import OTel
 import ServiceLifecycle
 import Tracing
+
+#if OTLPTracing
+    import OTel
+#endif
 
 /// OpenTelemetry traces over OTLP/HTTP (swift-otel), off unless `gateway.tracing` is set: a span per
 /// exchange, children for the policy phases and each upstream attempt, W3C `traceparent` continued from
@@ -34,23 +37,42 @@ package final class GatewayTracer: Sendable {
     /// The tracer and the service that exports its spans (run it in the server's service group: its
     /// graceful shutdown flushes what is left).
     package static func make(_ settings: TracingSettings, logger: Logger) throws -> (GatewayTracer, any Service) {
-        var configuration = OTel.Configuration.default
-        configuration.serviceName = settings.serviceName
-        configuration.logs.enabled = false
-        configuration.metrics.enabled = false
-        configuration.traces.enabled = true
-        configuration.traces.exporter = .otlp
-        configuration.traces.otlpExporter.protocol = .httpProtobuf
-        configuration.traces.otlpExporter.endpoint = settings.endpoint
-        configuration.traces.sampler =
-            .parentBasedTraceIDRatio(ratio: settings.sampleRatio) ?? .parentBasedAlwaysOn
-        // Spans leave within a second: a trace shows up while the operator still looks for it.
-        configuration.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
-        configuration.propagators = [.traceContext]
-        configuration.diagnosticLogger = .custom(logger)
-        let (tracer, service) = try OTel.makeTracingBackend(configuration: configuration)
-        return (GatewayTracer(tracer), service)
+        #if OTLPTracing
+            return try makeOTLP(settings, logger: logger)
+        #else
+            throw TracingUnavailable()
+        #endif
     }
+
+    /// This binary was built without the `OTLPTracing` package trait.
+    package struct TracingUnavailable: Error, CustomStringConvertible {
+        package var description: String {
+            "this gatewayhost was built without OTLP trace export (the OTLPTracing package trait);"
+                + " remove gateway.tracing or use a default build"
+        }
+    }
+
+    #if OTLPTracing
+        private static func makeOTLP(_ settings: TracingSettings, logger: Logger) throws -> (GatewayTracer, any Service)
+        {
+            var configuration = OTel.Configuration.default
+            configuration.serviceName = settings.serviceName
+            configuration.logs.enabled = false
+            configuration.metrics.enabled = false
+            configuration.traces.enabled = true
+            configuration.traces.exporter = .otlp
+            configuration.traces.otlpExporter.protocol = .httpProtobuf
+            configuration.traces.otlpExporter.endpoint = settings.endpoint
+            configuration.traces.sampler =
+                .parentBasedTraceIDRatio(ratio: settings.sampleRatio) ?? .parentBasedAlwaysOn
+            // Spans leave within a second: a trace shows up while the operator still looks for it.
+            configuration.traces.batchSpanProcessor.scheduleDelay = .seconds(1)
+            configuration.propagators = [.traceContext]
+            configuration.diagnosticLogger = .custom(logger)
+            let (tracer, service) = try OTel.makeTracingBackend(configuration: configuration)
+            return (GatewayTracer(tracer), service)
+        }
+    #endif
 
     package func span(_ name: String, parent: InstrumentationContext, kind: SpanKind = .internal) -> any Span {
         start(name, parent, kind)

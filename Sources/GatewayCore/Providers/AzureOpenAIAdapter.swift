@@ -25,6 +25,13 @@ package struct AzureOpenAIAdapter: ProviderAdapter {
                 ? target.url("/chat/completions")
                 : target.url("/openai/deployments/\(Self.escape(target.model))/chat/completions")
             url = deployment + "?api-version=" + Self.escape(version)
+        case .embeddings:
+            let version = target.apiVersion ?? Self.defaultAPIVersion
+            let deployment =
+                target.baseURL.contains("/openai/deployments/")
+                ? target.url("/embeddings")
+                : target.url("/openai/deployments/\(Self.escape(target.model))/embeddings")
+            url = deployment + "?api-version=" + Self.escape(version)
         case .responses:
             let version = target.apiVersion ?? Self.defaultResponsesAPIVersion
             let base = target.baseURL.range(of: "/openai/deployments/").map { String(target.baseURL[..<$0.lowerBound]) }

@@ -50,6 +50,8 @@ package struct EchoAdapter: ProviderAdapter {
             "{\"input_tokens\":\(promptTokens),\"output_tokens\":\(completionTokens),\"total_tokens\":\(promptTokens + completionTokens)}"
         let m = jsonQuoted(model)
         switch (api, stream) {
+        case (.embeddings, _):
+            return Self.embeddings(document, model: model)
         case (.chatCompletions, false):
             return Array(
                 "{\"id\":\"chatcmpl-\(id)\",\"object\":\"chat.completion\",\"created\":\(created),\"model\":\(m),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(jsonQuoted(text))},\"finish_reason\":\"stop\"}],\"usage\":\(usageChat)}"

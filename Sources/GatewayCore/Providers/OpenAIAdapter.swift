@@ -26,7 +26,12 @@ package struct OpenAIAdapter: ProviderAdapter {
     package func upstreamRequest(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext)
         throws(GatewayError) -> UpstreamRequest
     {
-        let path = api == .chatCompletions ? "/chat/completions" : "/responses"
+        let path =
+            switch api {
+            case .chatCompletions: "/chat/completions"
+            case .responses: "/responses"
+            case .embeddings: "/embeddings"
+            }
         return UpstreamRequestBuilder.build(url: target.url(path), target: target, body: body, context: context)
     }
 }

@@ -25,6 +25,14 @@ package protocol ProviderAdapter: Sendable {
     func localAnswer(for target: Target, api: WireAPI, body: [UInt8], context: UpstreamContext) -> UpstreamResponse?
     /// True for an in-process provider: nothing to probe, no network.
     var answersLocally: Bool { get }
+
+    /// The provider's 2xx JSON answer in OpenAI's chat completions shape (identity for OpenAI-format
+    /// providers). Runs before the response policies, so they see what every other provider gives them.
+    func translateAnswer(_ body: [UInt8], target: Target, context: UpstreamContext) throws(GatewayError) -> [UInt8]
+    /// The provider's stream as OpenAI `chat.completion.chunk` SSE (identity for OpenAI-format providers).
+    func translateStream(_ body: UpstreamBody, target: Target, context: UpstreamContext) -> UpstreamBody
+    /// The provider's error answer as OpenAI's error shape, with the status the client should get.
+    func translateError(status: Int, body: [UInt8]) -> (status: Int, body: [UInt8])
 }
 
 extension ProviderAdapter {
@@ -33,6 +41,16 @@ extension ProviderAdapter {
     { nil }
 
     package var answersLocally: Bool { false }
+
+    package func translateAnswer(_ body: [UInt8], target: Target, context: UpstreamContext) throws(GatewayError)
+        -> [UInt8]
+    { body }
+
+    package func translateStream(_ body: UpstreamBody, target: Target, context: UpstreamContext) -> UpstreamBody {
+        body
+    }
+
+    package func translateError(status: Int, body: [UInt8]) -> (status: Int, body: [UInt8]) { (status, body) }
 }
 
 /// Per-provider defaults, applied where the target leaves a field unset.
@@ -59,6 +77,13 @@ package struct UpstreamContext: Sendable {
     package var forwardedHeaders: [(name: String, value: String)]
     /// W3C trace context (`traceparent`, `tracestate`) of the attempt's span, when tracing is on.
     package var traceHeaders: [(name: String, value: String)] = []
+    /// The client asked for the usage chunk at the end of a stream (`stream_options.include_usage`).
+    package var includeUsage = false
+    /// The API of the exchange (translated providers answer chat and embeddings differently).
+    package var api: WireAPI = .chatCompletions
+    /// The request as the chain left it, for translations of the answer that depend on it (an embeddings
+    /// answer's `encoding_format`).
+    package var requestDocument: JSONDocument? = nil
 
     /// Forwarded headers that select whom a key bills: only sent with the client's own key, or when the
     /// target allows it (`forward_client_org_headers`).

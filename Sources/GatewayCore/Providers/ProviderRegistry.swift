@@ -53,13 +53,23 @@ package enum ProviderRegistry {
         switch provider {
         case "echo": adapter = EchoAdapter()
         case "azure-openai": adapter = AzureOpenAIAdapter()
-        case "anthropic", "aws-bedrock", "google-ai-studio", "google":
-            throw fail(
-                "provider '\(provider)' needs request translation, which this gatewayhost version does not have yet; use an OpenAI-compatible endpoint"
-            )
+        case "anthropic":
+            adapter = AnthropicAdapter()
+            serves = try translatedServes(serves, provider, fail)
+        case "gemini", "google", "google-ai-studio":
+            provider = "gemini"
+            adapter = GeminiAdapter()
+            _ = try translatedServes(serves, provider, fail)
+            serves = .chatAndEmbeddings
+        case "aws-bedrock", "bedrock":
+            return try bedrockTarget(config, model: model, serves: serves, breakerDefaults: breakerDefaults, fail)
         default:
-            guard config.format == .openai else {
-                throw fail("format '\(config.format.rawValue)' is not supported for provider '\(provider)'")
+            if config.format == .anthropic {
+                // Any server that speaks Anthropic's Messages API (a proxy, a self-hosted compatible server).
+                guard config.baseURL != nil else { throw fail("format 'anthropic' needs base_url") }
+                adapter = AnthropicAdapter()
+                serves = try translatedServes(serves, provider, fail)
+                break
             }
             if !openAICompatible.contains(provider) && config.baseURL == nil {
                 throw fail("unknown provider '\(provider)': set base_url to use it as an OpenAI-compatible server")
@@ -74,6 +84,46 @@ package enum ProviderRegistry {
             throw fail("base_url is required for provider '\(provider)'")
         }
         return target(config, provider, adapter, model, serves, baseURL, defaults, breakerDefaults)
+    }
+
+    /// A Bedrock target: signed with the environment's AWS credentials (missing ones make the target
+    /// unavailable, like a missing key), in the region the target names.
+    private static func bedrockTarget(
+        _ config: TargetConfig, model: String, serves: Target.Serves, breakerDefaults: BreakerSettings,
+        _ fail: (String) -> ResolveError
+    ) throws(ResolveError) -> Target {
+        guard let region = config.region, !region.isEmpty else {
+            throw fail("provider 'bedrock' needs region (the AWS region, e.g. us-east-1)")
+        }
+        guard config.secretEnvName == nil else {
+            throw fail(
+                "provider 'bedrock' signs requests with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and"
+                    + " AWS_SESSION_TOKEN) from the environment; remove secret_key_ref")
+        }
+        let adapter = BedrockAdapter()
+        let served = try translatedServes(serves, "bedrock", fail)
+        var resolved = config
+        var credentials: AWSCredentials?
+        switch AWSCredentials.fromEnvironment({ ProcessInfoEnvironment.value($0) }) {
+        case .success(let found): credentials = found
+        case .failure(let missing): resolved.unavailableReason = resolved.unavailableReason ?? missing.reason
+        }
+        let baseURL = config.baseURL ?? "https://bedrock-runtime.\(region).amazonaws.com"
+        var made = target(
+            resolved, "bedrock", adapter, model, served, baseURL, adapter.defaults(for: "bedrock"), breakerDefaults)
+        made.awsCredentials = credentials
+        return made
+    }
+
+    /// Translated providers serve chat completions: a `/v1/responses` request to them gets routing's 400
+    /// ("served on /v1/chat/completions only") instead of a half translation.
+    private static func translatedServes(
+        _ serves: Target.Serves, _ provider: String, _ fail: (String) -> ResolveError
+    ) throws(ResolveError) -> Target.Serves {
+        if case .only(.responses) = serves {
+            throw fail("provider '\(provider)' is translated from chat completions; it cannot serve 'responses'")
+        }
+        return .only(.chatCompletions)
     }
 
     private static func target(
@@ -112,7 +162,7 @@ package enum ProviderRegistry {
                 : ContextLimits(
                     maxMessages: config.maxMessages, maxContextTokens: config.maxContextTokens,
                     triggerRatio: config.triggerRatio, vocabulary: TokenVocabulary.forModel(model)),
-            contextOverflow: config.contextOverflow)
+            contextOverflow: config.contextOverflow, defaultMaxTokens: config.maxTokens ?? 4096)
     }
 }
 

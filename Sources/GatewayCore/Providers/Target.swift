@@ -4,12 +4,18 @@ import GatewayWire
 /// applied and its secret read. Immutable.
 package struct Target: Sendable {
     package enum Serves: Sendable, Equatable {
+        /// Every API the gateway serves (OpenAI-format providers).
         case both
         case only(WireAPI)
+        /// Chat completions and embeddings (a translated provider with an embeddings API, like Gemini).
+        case chatAndEmbeddings
 
         package func includes(_ api: WireAPI) -> Bool {
-            if case .only(let one) = self { return one == api }
-            return true
+            switch self {
+            case .both: true
+            case .only(let one): one == api
+            case .chatAndEmbeddings: api != .responses
+            }
         }
     }
 
@@ -42,6 +48,14 @@ package struct Target: Sendable {
     /// `max_messages`, `max_context_tokens`, `trigger_ratio`; nil when the target sets neither limit.
     package let contextLimits: ContextLimits?
     package let contextOverflow: ContextOverflow
+    /// `max_tokens` for providers that require a limit (Anthropic) when the client sets none.
+    package var defaultMaxTokens = 4096
+    /// AWS credentials for SigV4-signed providers (Bedrock), read from the environment at load.
+    package var awsCredentials: AWSCredentials? = nil
+
+    /// The gateway authenticates to this target with credentials of its own (a key or AWS credentials):
+    /// a 401/403 from it is the operator's problem, never the client's.
+    package var usesGatewayCredentials: Bool { authHeader != nil || awsCredentials != nil }
 
     /// The `Authorization`-style header for this target, when it has a key.
     package var authHeader: (name: String, value: String)? {

@@ -245,17 +245,22 @@ package struct AttemptLoop: Sendable {
         }
         let retryAfter = FailureClassifier.retryDelay { response.header($0) }
         guard (200..<300).contains(response.status) else {
-            let errorBody = (try? await response.collect(upTo: Self.maxErrorBodyBytes)) ?? []
-            let refused = Result.refused(
-                status: response.status, headers: response.headers, body: errorBody, target: target)
-            if (response.status == 401 || response.status == 403) && target.authHeader != nil {
+            let raw = (try? await response.collect(upTo: Self.maxErrorBodyBytes)) ?? []
+            // A translated provider's error in OpenAI's shape, so clients and the classifier read one format.
+            let (status, errorBody) = target.adapter.translateError(status: response.status, body: raw)
+            let refused = Result.refused(status: status, headers: response.headers, body: errorBody, target: target)
+            if (status == 401 || status == 403) && target.usesGatewayCredentials {
                 return (.nextTarget("the upstream refused the gateway's key (HTTP \(response.status))"), refused, nil)
             }
-            return (FailureClassifier.classify(status: response.status, body: errorBody), refused, retryAfter)
+            return (FailureClassifier.classify(status: status, body: errorBody), refused, retryAfter)
         }
         var answer = Answer(target: target, status: response.status, headers: response.headers)
+        let contentType = (response.header("content-type") ?? "").lowercased()
+        // Bedrock's ConverseStream answers AWS's binary event stream; its translator turns it into SSE.
         let isStream =
-            request.stream && (response.header("content-type") ?? "").lowercased().hasPrefix("text/event-stream")
+            request.stream
+            && (contentType.hasPrefix("text/event-stream")
+                || contentType.hasPrefix("application/vnd.amazon.eventstream"))
         if isStream {
             // The first chunk inside the attempt, bounded by the deadline: a stream that dies or stays silent
             // before its first event is a failed attempt, and the client never knows.
@@ -265,13 +270,14 @@ package struct AttemptLoop: Sendable {
                 response.body.cancel()
             }
             defer { watchdog.cancel() }
-            var iterator = response.body.makeAsyncIterator()
+            let body = target.adapter.translateStream(response.body, target: target, context: request.context)
+            var iterator = body.makeAsyncIterator()
             do {
                 guard let first = try await iterator.next() else {
                     let error = GatewayError.streamCut(target.id)
                     return (.retryable(.connectError), .failed(error, PAB_END_UPSTREAM_ERROR, target: target), nil)
                 }
-                answer.stream = response.body.prepending(first)
+                answer.stream = body.prepending(first)
             } catch {
                 if case .cancelled = error, MonotonicClock.nanos() >= request.deadline {
                     return failure(.timedOut("no first event before the request deadline"), target: target, request)
@@ -279,10 +285,16 @@ package struct AttemptLoop: Sendable {
                 return failure(error, target: target, request)
             }
         } else {
+            let raw: [UInt8]
             do {
-                answer.json = try await response.collect(upTo: Self.maxAnswerBytes)
+                raw = try await response.collect(upTo: Self.maxAnswerBytes)
             } catch {
                 return failure(error, target: target, request)
+            }
+            do throws(GatewayError) {
+                answer.json = try target.adapter.translateAnswer(raw, target: target, context: request.context)
+            } catch {
+                return (.retryable(.serverError), .failed(error, PAB_END_UPSTREAM_ERROR, target: target), nil)
             }
         }
         return (.success, .answered(answer), nil)

@@ -71,7 +71,7 @@ package final class TargetPool: Sendable {
         let serving = all.filter { $0.serves.includes(api) }
         guard !serving.isEmpty else {
             throw GatewayError.validation(
-                "The model `\(model)` is not served on \(api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses") by this gateway.",
+                "The model `\(model)` is not served on \(api.route) by this gateway.",
                 param: "model")
         }
         var excluded: [String] = []

@@ -91,7 +91,8 @@ package struct CompletionsHandler: Sendable {
             return refuse(error)
         }
         let model = requestModel(in: document) ?? ""
-        let stream = requestStream(in: document)
+        // Embeddings answers never stream, whatever the body says.
+        let stream = api != .embeddings && requestStream(in: document)
         let headers = Self.headerList(request.headers)
 
         let exchange = Exchange(
@@ -146,7 +147,9 @@ package struct CompletionsHandler: Sendable {
                 requestID: requestID, stream: stream,
                 clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
                 policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
-                forwardedHeaders: Self.forwardable(request.headers)),
+                forwardedHeaders: Self.forwardable(request.headers),
+                includeUsage: upstreamDocument.root["stream_options"]?["include_usage"]?.bool == true, api: api,
+                requestDocument: api == .embeddings ? upstreamDocument : nil),
             deadline: MonotonicClock.nanos() &+ UInt64(max(deadlineSeconds, 0.001) * 1e9), trace: exchange.trace,
             registerCancel: { cancel in
                 connection?.onClientGone(cancel)
@@ -245,7 +248,7 @@ package struct CompletionsHandler: Sendable {
         func header(_ name: String) -> String? {
             upstreamHeaders.first { $0.name.equalsIgnoringASCIICase(name) }?.value
         }
-        if (status == 401 || status == 403) && target.authHeader != nil {
+        if (status == 401 || status == 403) && target.usesGatewayCredentials {
             let detail = (try? JSONDocument(parsing: body))?.root["error"]?["message"]?.string ?? "(no message)"
             logger.with(requestID: run.exchange.requestID).error(
                 "upstream \(target.id) refused the gateway's key (HTTP \(status)): \(ConfigDecoder.abbreviate(detail))")
@@ -357,59 +360,5 @@ package struct CompletionsHandler: Sendable {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
         return headers
-    }
-
-    // MARK: - helpers
-
-    package func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
-        if case .cancelled = error, runtime.stopping.isStopping { return (.shuttingDown, PAB_END_HOST_SHUTDOWN) }
-        return Self.map(error, target: target)
-    }
-
-    package static func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
-        switch error {
-        case .couldNotConnect(let detail): (.upstreamUnreachable(target, detail), PAB_END_UPSTREAM_ERROR)
-        case .timedOut(let detail): (.upstreamTimeout(target, detail), PAB_END_TIMEOUT)
-        case .transfer(let detail): (.upstreamUnreachable(target, detail), PAB_END_UPSTREAM_ERROR)
-        case .tooLarge:
-            (
-                GatewayError(
-                    status: 502,
-                    message: "Upstream target '\(target)' sent an answer larger than \(maxUpstreamBodyBytes) bytes.",
-                    type: "upstream_error", code: "upstream_too_large"), PAB_END_UPSTREAM_ERROR
-            )
-        case .cancelled: (.upstreamUnreachable(target, "cancelled"), PAB_END_CLIENT_DISCONNECT)
-        }
-    }
-
-    package static func headerList(_ headers: HTTPFields) -> [(name: String, value: String)] {
-        headers.map { (name: $0.name.canonicalName, value: $0.value) }
-    }
-
-    /// Client headers OpenAI-style upstreams understand and that carry no gateway credentials.
-    package static let forwardedHeaderNames: [String] = ["openai-organization", "openai-project", "openai-beta"]
-
-    package static func forwardable(_ headers: HTTPFields) -> [(name: String, value: String)] {
-        forwardedHeaderNames.compactMap { name in
-            HTTPField.Name(name).flatMap { headers[$0] }.map { (name: name, value: $0) }
-        }
-    }
-}
-
-extension HTTPField.Name {
-    package static let xRequestID = HTTPField.Name("x-request-id")!
-    /// The id of the provider target that served (or was chosen for) the exchange.
-    package static let xGatewayTarget = HTTPField.Name("x-gatewayhost-target")!
-    /// How many upstream attempts the exchange made (retries and fallbacks included).
-    package static let xGatewayAttempts = HTTPField.Name("x-gatewayhost-attempts")!
-    /// The config generation that served the exchange (1 at start, one more per successful reload).
-    package static let xGatewayGeneration = HTTPField.Name("x-gatewayhost-generation")!
-}
-
-extension Logger {
-    package func with(requestID: String) -> Logger {
-        var logger = self
-        logger[metadataKey: "request_id"] = .string(requestID)
-        return logger
     }
 }

@@ -35,7 +35,8 @@ package struct GatewayServer: Sendable {
 
     /// Known paths and the method each accepts, for 405 answers.
     package static let routes: [String: String] = [
-        "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/models": "GET", "/healthz": "GET",
+        "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
+        "/healthz": "GET",
         "/readyz": "GET", "/health/targets": "GET", "/admin": "GET", "/admin/api/status": "GET",
         "/admin/reload": "POST",
     ]
@@ -51,6 +52,10 @@ package struct GatewayServer: Sendable {
         }
         router.post("/v1/responses") { request, context in
             await CompletionsHandler(lease: store.acquire(), api: .responses, logger: logger).handle(
+                request, context: context)
+        }
+        router.post("/v1/embeddings") { request, context in
+            await CompletionsHandler(lease: store.acquire(), api: .embeddings, logger: logger).handle(
                 request, context: context)
         }
         router.get("/v1/models") { _, _ in ModelList.response(pool: store.runtime.pool) }

@@ -230,7 +230,7 @@ private struct RelayState {
     /// Chat streams end with `data: [DONE]`; Responses streams with a terminal event type.
     func isTerminal(event: String?, data: [UInt8], document: () -> JSONDocument?) -> Bool {
         switch api {
-        case .chatCompletions:
+        case .chatCompletions, .embeddings:
             return data == Self.done
         case .responses:
             if let event { return Self.terminalResponseEvents.contains(event) }

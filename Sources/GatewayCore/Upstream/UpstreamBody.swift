@@ -16,6 +16,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
     package enum Source: Sendable {
         case transfer(BodyReader)
         case local(LocalBody)
+        case translated(TranslatedBody)
     }
 
     package let source: Source
@@ -26,6 +27,11 @@ package struct UpstreamBody: AsyncSequence, Sendable {
 
     /// The same body with `chunk` read again first: the router reads a stream's first chunk before it commits
     /// to a target, and the relay must still see it.
+    /// This body's bytes through a provider's stream translator (see `TranslatedProviderAdapter`).
+    package func translated(by translator: any StreamTranslator) -> UpstreamBody {
+        UpstreamBody(source: .translated(TranslatedBody(inner: self, translator: translator)))
+    }
+
     package func prepending(_ chunk: [UInt8]) -> UpstreamBody {
         UpstreamBody(source: .local(LocalBody(chunks: [chunk], then: self)))
     }
@@ -39,6 +45,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
         switch source {
         case .transfer(let reader): reader.cancel()
         case .local(let local): local.cancel()
+        case .translated(let translated): translated.inner.cancel()
         }
     }
 
@@ -47,6 +54,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
         switch source {
         case .transfer(let reader): reader.transfer.channel.stats
         case .local(let local): local.rest?.stats ?? TransferChannel.BufferStats()
+        case .translated(let translated): translated.inner.stats
         }
     }
 
@@ -60,6 +68,7 @@ package struct UpstreamBody: AsyncSequence, Sendable {
             switch source {
             case .transfer(let reader): try await reader.next()
             case .local(let local): try await local.next()
+            case .translated(let translated): try await translated.next()
             }
         }
 
@@ -126,5 +135,46 @@ package final class BodyReader: Sendable {
     /// Marks the exchange cancelled and, if curl is still on it, has the loop thread remove the handle now.
     package func cancel() {
         if transfer.channel.cancel() { loop.post(.cancel(transfer)) }
+    }
+}
+
+/// A provider's stream turned into OpenAI SSE as it is read: each upstream chunk goes through the
+/// translator; chunks that complete no OpenAI event are read past. A malformed provider stream, an error
+/// event in it, or its end before the terminal event read as a transfer failure (the client's stream then
+/// ends with the SSE error event, never silently).
+package final class TranslatedBody: Sendable {
+    let inner: UpstreamBody
+    private let state: Locked<(translator: any StreamTranslator, finished: Bool)>
+
+    init(inner: UpstreamBody, translator: any StreamTranslator) {
+        self.inner = inner
+        state = Locked((translator, false))
+    }
+
+    func next() async throws(UpstreamError) -> [UInt8]? {
+        var iterator = inner.makeAsyncIterator()
+        while true {
+            guard let chunk = try await iterator.next() else {
+                let tail = state.withLock { s -> Result<[UInt8], UpstreamError> in
+                    guard !s.finished else { return .success([]) }
+                    s.finished = true
+                    do throws(TranslationError) {
+                        return .success(try s.translator.finish())
+                    } catch {
+                        return .failure(.transfer("the provider's stream ended early: \(error.message)"))
+                    }
+                }
+                let bytes = try tail.get()
+                return bytes.isEmpty ? nil : bytes
+            }
+            let out = try state.withLock { s -> Result<[UInt8], UpstreamError> in
+                do throws(TranslationError) {
+                    return .success(try s.translator.feed(chunk))
+                } catch {
+                    return .failure(.transfer("the provider's stream failed: \(error.message)"))
+                }
+            }.get()
+            if !out.isEmpty { return out }
+        }
     }
 }

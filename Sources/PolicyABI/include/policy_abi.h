@@ -41,6 +41,11 @@
  *        PAB_CAP_EXTENDED_SEGMENTS; attribute PAB_ATTR_ATTEMPTS_JSON; candidate targets in on_request
  *        (candidate_count, get_candidate, exclude_candidate, pab_candidate); documented: the composition rule of insert_delta, the credential
  *        headers get_header never shows, which response headers get_header reads and set_header may set.
+ *   1.2  PAB_API_EMBEDDINGS: POST /v1/embeddings passes on_request (its input strings are PAB_SEGMENT_INPUT
+ *        segments, role "user"; an answer has no segments). A plugin built against an older minor sees it
+ *        too, with this api value: redaction and blocking by segment keep working. Documented: after a
+ *        config reload, destroy of the replaced instances may run on another thread than their create
+ *        (still never concurrently with any create or destroy).
  *
  * Compatibility: this file is append-only within major version 1. Fields and host functions are never
  * reordered, removed, renamed or reused. The sha256 of this file is recorded next to its version in
@@ -65,7 +70,7 @@ extern "C" {
 #define PAB_ABI_MAJOR 1u
 /* The minor this header describes. A plugin declares the minor it was compiled against (the
  * descriptor's abi_minor); a host refuses a plugin whose abi_minor is newer than its own. */
-#define PAB_ABI_MINOR 1u
+#define PAB_ABI_MINOR 2u
 #define PAB_ENTRY_SYMBOL "pab_plugin_entry_v1"
 
 #if defined(_WIN32)
@@ -166,6 +171,7 @@ typedef struct pab_host_instance pab_host_instance;
 typedef uint32_t pab_api;
 #define PAB_API_CHAT_COMPLETIONS 1u /* POST /v1/chat/completions */
 #define PAB_API_RESPONSES 2u        /* POST /v1/responses */
+#define PAB_API_EMBEDDINGS 3u       /* v1.2. POST /v1/embeddings: input strings are INPUT segments */
 
 /* Attribute ids for host->get_attribute. Values are UTF-8 text. New ids may appear in later minors;
  * an id the host does not know returns PAB_ERR_NOT_FOUND. */

@@ -47,7 +47,7 @@ enum ChainHarness {
         -> Exchange
     {
         Exchange(
-            requestID: id, route: api == .chatCompletions ? "/v1/chat/completions" : "/v1/responses", api: api,
+            requestID: id, route: api.route, api: api,
             model: "test-model", clientID: "tester", clientIP: "127.0.0.1", stream: stream, packName: "test-pack",
             packVersion: "1.2.3", requestHeaders: [("content-type", "application/json")])
     }
