@@ -185,3 +185,68 @@ def test_repository_config_is_valid_with_the_built_in_plugins(builtin_plugins, t
     chain_line = next(line for line in result.stdout.splitlines() if line.strip().startswith("chain:"))
     for name in ("prompt-injection", "pii-detector", "keyword-blocklist", "audit-logger"):
         assert name in chain_line, result.stdout
+
+
+# ------------------------------------------------------------------------------------------- every provider
+
+PROVIDER_TARGETS = {
+    "claude-e2e": {"provider": "anthropic", "secret_key_ref": {"env": "MOCK_ANTHROPIC_KEY"}},
+    "gemini-e2e": {"provider": "gemini", "secret_key_ref": {"env": "MOCK_GEMINI_KEY"}},
+    "bedrock-e2e": {"provider": "bedrock", "region": "us-east-1"},
+}
+
+
+@pytest.fixture(scope="module")
+def provider_gateway(mock, builtin_plugins, audit_folder):
+    """The built-in chain in front of one target per translated provider, all on the mock's dialects."""
+    base = f"http://127.0.0.1:{mock.port}"
+    models = {"claude-e2e": "claude-sonnet-4-5", "gemini-e2e": "gemini-2.0-flash",
+              "bedrock-e2e": "anthropic.claude-3-5-sonnet-20240620-v1:0"}
+    targets = [{"id": target_id, "model": models[target_id], "base_url": base, **extra}
+               for target_id, extra in PROVIDER_TARGETS.items()]
+    config = {
+        "pack": {"name": "e2e-providers", "version": "1.0.0"},
+        "policies": {"chain": list(BUILT_INS)},
+        "policy": {
+            "prompt-injection": {"threshold": 0.5, "response": {"action": "block"}},
+            "pii-detector": {"action": "redact"},
+            "audit-logger": {"path": str(audit_folder), "log_all_access": True, "immutable": True},
+        },
+        "providers": {"strategy": "single", "targets": targets},
+    }
+    gw = Gateway(config, builtin_plugins, env={
+        "MOCK_ANTHROPIC_KEY": "sk-ant-mock-e2e-0123456789", "MOCK_GEMINI_KEY": "gemini-mock-e2e-key-0123456789",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"})
+    yield gw
+    gw.cleanup()
+
+
+@pytest.mark.parametrize("target", sorted(PROVIDER_TARGETS))
+def test_every_provider_gets_injection_blocking_and_pii_redaction(provider_gateway, mock, target):
+    client = make_client(provider_gateway)
+    try:
+        rid = request_id("prov-attack")
+        with pytest.raises(openai.ConflictError) as caught:
+            client.chat.completions.create(model=target, messages=[{"role": "user", "content": ATTACK}],
+                                           extra_headers={"x-request-id": rid})
+        assert caught.value.body["policy"] == "prompt-injection"
+        assert mock.requests_with_id(rid) == [], f"{target}: the attack reached the provider"
+
+        rid = request_id("prov-pii")
+        answer = client.chat.completions.create(
+            model=target, messages=[{"role": "user", "content": f"mail {EMAIL} about card {CARD}"}],
+            extra_headers={"x-request-id": rid})
+        received = mock.one_request(rid)
+        assert EMAIL not in received["body"] and "4111" not in received["body"], received["body"]
+        text = answer.choices[0].message.content
+        assert EMAIL not in text and "[EMAIL_ADDRESS]" in text, text
+
+        rid = request_id("prov-pii-stream")
+        stream = client.chat.completions.create(
+            model=target, stream=True, messages=[{"role": "user", "content": f"write to {EMAIL} please"}],
+            extra_headers={"x-request-id": rid})
+        streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+        assert EMAIL not in streamed and "[EMAIL_ADDRESS]" in streamed, streamed
+        assert EMAIL not in mock.one_request(rid)["body"]
+    finally:
+        client.close()

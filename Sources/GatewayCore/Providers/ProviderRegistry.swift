@@ -95,6 +95,11 @@ package enum ProviderRegistry {
         guard let region = config.region, !region.isEmpty else {
             throw fail("provider 'bedrock' needs region (the AWS region, e.g. us-east-1)")
         }
+        guard config.healthProbe == nil else {
+            throw fail(
+                "health_probe is not supported for provider 'bedrock': its probe would be an unsigned GET, which AWS"
+                    + " refuses (the target would look down); the circuit breaker still watches its answers")
+        }
         guard config.secretEnvName == nil else {
             throw fail(
                 "provider 'bedrock' signs requests with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and"
