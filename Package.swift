@@ -51,13 +51,19 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]),
         // zlib's crc32 for the CRCs of AWS event-stream frames (Bedrock ConverseStream).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // hiredis for the shared limit state (Redis); sqlite3 for the usage ledger.
+        // No pkgConfig: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning; the
+        // shim includes <hiredis/hiredis.h> by its full path instead.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The wire formats: JSON spans, text segments, splicing, request validation, SSE. No I/O.
         .target(name: "GatewayWire", dependencies: ["PolicyABI"]),
         // The gateway: config, plugins, the chain, routing, providers, the upstream client, the server.
         .target(
             name: "GatewayCore",
             dependencies: [
-                "PolicyABI", "GatewayWire", "CCurl", "CYAML", "CZlib",
+                "PolicyABI", "GatewayWire", "CCurl", "CYAML", "CZlib", "CHiredis", "CSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

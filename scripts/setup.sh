@@ -10,6 +10,8 @@ missing=()
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing+=(libcurl4-openssl-dev)
 dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+dpkg -s libhiredis-dev >/dev/null 2>&1 || missing+=(libhiredis-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ "${1:-}" = "--with-tests" ]; then
@@ -20,6 +22,8 @@ if [ "${1:-}" = "--with-tests" ]; then
   # The status page test (Tests/e2e/test_admin_page.py) drives a real headless Chromium through chromedriver.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  # The shared-limits tests (Tests/e2e/test_limits_redis.py) start a real redis-server on 127.0.0.1.
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2

@@ -142,7 +142,8 @@ import Testing
                 == GatewaySection(
                     listenHost: "0.0.0.0", listenPort: 41002, pluginsDir: "/etc/plugins", maxBodyBytes: 1_048_576,
                     maxHeaderBytes: 8192, requestTimeoutSeconds: 90, policyThreads: 4, upstreamThreads: 2,
-                    clientKeys: [ClientKey(id: "team-a", secret: Secret("team-a-key"))], logLevel: .debug))
+                    clientKeys: [ClientKey(id: "team-a", secret: Secret("team-a-key"))], logLevel: .debug,
+                    dataDir: "/etc/gw/data"))
     }
 
     @Test func minimalConfigGetsEveryDefault() throws {
@@ -168,7 +169,7 @@ import Testing
                 == GatewaySection(
                     listenHost: "127.0.0.1", listenPort: 8080, pluginsDir: "/etc/gw/plugins.d",
                     maxBodyBytes: 4_194_304, maxHeaderBytes: 16_384, requestTimeoutSeconds: 300, policyThreads: 0,
-                    upstreamThreads: 1, clientKeys: [], logLevel: .info))
+                    upstreamThreads: 1, clientKeys: [], logLevel: .info, dataDir: "/etc/gw/data"))
     }
 
     @Test func chainEntryWithoutSettingsGetsDefaultsAtItsChainPosition() throws {

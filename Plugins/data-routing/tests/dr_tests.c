@@ -126,7 +126,7 @@ static void test_shared_object(const char *path) {
     CHECK(entry != NULL, "no pab_plugin_entry_v1");
     const pab_plugin *saved = plugin;
     plugin = entry ? entry(&mh_api) : NULL;
-    CHECK(plugin && !strcmp(plugin->name, "data-routing") && plugin->abi_minor == 1 && plugin->config_schema_json,
+    CHECK(plugin && !strcmp(plugin->name, "data-routing") && plugin->abi_minor == PAB_ABI_MINOR && plugin->config_schema_json,
           "descriptor");
     if (plugin) {
         char err[512];

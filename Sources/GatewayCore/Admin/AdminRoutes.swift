@@ -35,6 +35,9 @@ package struct AdminRoutes: Sendable {
         router.get("/admin/api/status") { request, _ in
             routes.authorized(request, html: false) { GatewayServer.json(200, routes.statusJSON()) }
         }
+        router.get("/admin/usage") { request, _ in
+            routes.authorized(request, html: false) { routes.usage(request) }
+        }
         router.post("/admin/reload") { request, _ in
             let keys = routes.store.runtime.adminKeys
             guard !keys.isEmpty else {
@@ -71,6 +74,35 @@ package struct AdminRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// `GET /admin/usage?group_by=client|model|target&from=&to=`: spend and tokens from the ledger.
+    private func usage(_ request: Request) -> Response {
+        let query: UsageQuery
+        do throws(UsageQuery.Invalid) {
+            query = try UsageQuery(
+                groupBy: request.uri.queryParameters.get("group_by"), from: request.uri.queryParameters.get("from"),
+                to: request.uri.queryParameters.get("to"))
+        } catch {
+            return GatewayError.validation(error.description, param: error.param).response(
+                requestID: RequestIdentity.generate())
+        }
+        guard let ledger = services.ledger else {
+            return GatewayError(
+                status: 503, message: "This gateway keeps no usage ledger.", type: "server_error", code: "no_ledger"
+            ).response(requestID: RequestIdentity.generate())
+        }
+        do throws(UsageLedgerError) {
+            let rows = try ledger.summary(
+                groupBy: query.groupBy, from: query.from, to: query.to, pack: store.runtime.config.pack.name)
+            return GatewayServer.json(
+                200, UsageRendering.json(rows: rows, groupBy: query.groupBy, from: query.from, to: query.to))
+        } catch {
+            return GatewayError(
+                status: 500, message: "The usage ledger cannot be read: \(error.description)", type: "server_error",
+                code: "ledger_error"
+            ).response(requestID: RequestIdentity.generate())
         }
     }
 

@@ -56,6 +56,13 @@ package final class Exchange: Sendable {
         package var bytesOut = 0
         /// Upstream events a streamed answer relayed.
         package var streamEvents = 0
+        /// What the rate limits and budgets admitted (given back or corrected when the exchange ends).
+        package var limitAdmission: UsageLimiter.Admission?
+        /// The gateway asked the upstream for stream usage the client did not ask for: the usage chunk
+        /// (and `"usage": null` members) are taken out of what the client receives.
+        package var hideUsageChunk = false
+        /// The request's estimated tokens (prompt + its answer cap), for limits and cut-stream estimates.
+        package var estimate = RequestEstimate()
         /// The policy that denied or failed the exchange, and the error code the client got.
         package var blockedPolicy: String?
         package var errorCode: String?

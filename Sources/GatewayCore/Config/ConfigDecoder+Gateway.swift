@@ -6,7 +6,7 @@ extension ConfigDecoder {
         "listen", "plugins_dir", "max_body_bytes", "max_header_bytes", "request_timeout_seconds", "policy_threads",
         "upstream_threads", "client_keys", "log_level", "client_header_timeout_seconds", "client_body_timeout_seconds",
         "max_connections", "max_inflight_requests", "max_header_count", "shutdown_grace_seconds", "stream_max_seconds",
-        "admin_keys", "log_format", "access_log", "metrics", "tracing",
+        "admin_keys", "log_format", "access_log", "metrics", "tracing", "data_dir",
     ]
 
     package func decodeGateway(_ node: YAMLNode?) -> GatewaySection {
@@ -14,6 +14,7 @@ extension ConfigDecoder {
             listenHost: "127.0.0.1", listenPort: 8080, pluginsDir: Paths.resolve("plugins.d", against: baseDirectory),
             maxBodyBytes: 4_194_304, maxHeaderBytes: 16_384, requestTimeoutSeconds: 300, policyThreads: 0,
             upstreamThreads: 1, clientKeys: [], logLevel: .info)
+        gateway.dataDir = Paths.resolve("data", against: baseDirectory)
         guard let node, !node.isNull,
             let reader = mapping(node, "gateway", expected: "a mapping of gateway settings", keys: Self.gatewayKeys)
         else { return gateway }
@@ -53,6 +54,11 @@ extension ConfigDecoder {
                     "an admin key has the same value as a client key (not shown); admin keys must differ from"
                         + " every client key, or any client could reload the gateway")
             }
+        }
+        if let value = reader.value("data_dir"),
+            let dir = string(value, reader.path("data_dir"), expected: "a folder path", nonEmpty: true)
+        {
+            gateway.dataDir = Paths.resolve(dir, against: baseDirectory)
         }
         if let value = reader.value("log_format") {
             gateway.logFormat = choice(value, reader.path("log_format")) ?? .text
@@ -151,7 +157,8 @@ extension ConfigDecoder {
             guard
                 let reader = mapping(
                     item, itemPath, expected: "a mapping with id and secret_key_ref",
-                    keys: kind == "client" ? ["id", "secret_key_ref", "requirements"] : ["id", "secret_key_ref"])
+                    keys: kind == "client"
+                        ? ["id", "secret_key_ref", "requirements", "limits", "budget"] : ["id", "secret_key_ref"])
             else { continue }
             var id: String?
             if let value = reader.required("id", diagnostics),
@@ -175,6 +182,8 @@ extension ConfigDecoder {
                     if let value = reader.value("requirements") {
                         key.requirements = requirements(value, reader.path("requirements"))
                     }
+                    if let value = reader.value("limits") { key.limits = rateLimits(value, reader.path("limits")) }
+                    if let value = reader.value("budget") { key.budget = budget(value, reader.path("budget")) }
                     keys.append(key)
                 }
             case .unavailable(_, let reason, let node, let path):

@@ -8,7 +8,7 @@ extension ConfigDecoder {
         "api_version", "timeout_seconds", "stream_timeout_seconds", "max_context_tokens", "max_messages", "headers",
         "format", "provider_type", "description", "weight", "data_policy", "pricing", "data_collection", "zdr",
         "region", "health_probe", "forward_client_org_headers", "circuit_breaker", "trigger_ratio", "context_overflow",
-        "max_tokens",
+        "max_tokens", "limits",
     ]
 
     package struct DecodedTarget {
@@ -75,6 +75,7 @@ extension ConfigDecoder {
         if let value = reader.value("headers") {
             target.headers = headers(value, reader.path("headers"))
         }
+        if let value = reader.value("limits") { target.limits = rateLimits(value, reader.path("limits")) }
         if let value = reader.value("max_tokens") {
             target.maxTokens = integer(value, reader.path("max_tokens"), in: 1...1_000_000)
         }
@@ -224,11 +225,15 @@ extension ConfigDecoder {
     private func pricing(_ node: YAMLNode, _ path: String) -> PricingConfig? {
         guard
             let reader = mapping(
-                node, path, expected: "a mapping with prompt and completion prices", keys: ["prompt", "completion"])
+                node, path, expected: "a mapping with prompt, completion and cached_input prices (USD per 1M tokens)",
+                keys: ["prompt", "completion", "cached_input"])
         else { return nil }
         return PricingConfig(
             prompt: reader.value("prompt").flatMap { number($0, reader.path("prompt"), allowZero: true) },
-            completion: reader.value("completion").flatMap { number($0, reader.path("completion"), allowZero: true) })
+            completion: reader.value("completion").flatMap { number($0, reader.path("completion"), allowZero: true) },
+            cachedInput: reader.value("cached_input").flatMap {
+                number($0, reader.path("cached_input"), allowZero: true)
+            })
     }
 
     private func healthProbe(_ node: YAMLNode, _ path: String) -> HealthProbeConfig? {

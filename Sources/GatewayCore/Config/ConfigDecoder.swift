@@ -12,7 +12,9 @@ package struct ConfigDecoder {
     /// Absolute folder of the config file: the base of a relative `gateway.plugins_dir`.
     package let baseDirectory: String
 
-    package static let topLevelKeys = ["pack", "policies", "policy", "providers", "gateway", "model_groups"]
+    package static let topLevelKeys = [
+        "pack", "policies", "policy", "providers", "gateway", "model_groups", "limits", "budget", "state",
+    ]
     /// Sections of the Keeptrusts schema that gatewayhost deliberately does not implement.
     package static let unsupportedTopLevelKeys: Set<String> = ["agents", "testing"]
 
@@ -33,9 +35,13 @@ package struct ConfigDecoder {
         let policies = decodePolicies(top.value("policy"), chain: chain, pluginsDir: gateway.pluginsDir)
         let providers = decodeProviders(top.required("providers", diagnostics))
         let groups = decodeModelGroups(top.value("model_groups"), targets: providers.targets)
+        var usage = UsageSettings()
+        if let node = top.value("limits") { usage.globalLimits = rateLimits(node, "limits") }
+        if let node = top.value("budget") { usage.packBudget = budget(node, "budget") }
+        if let node = top.value("state") { usage.state = stateSettings(node, "state") }
         return GatewayConfig(
             pack: pack, chain: chain.entries.map(\.name), policies: policies, providers: providers, gateway: gateway,
-            modelGroups: groups)
+            modelGroups: groups, usage: usage)
     }
 }
 

@@ -11,6 +11,8 @@ package struct GatewayConfig: Sendable, Equatable {
     package var gateway: GatewaySection
     /// `model_groups`, in file order.
     package var modelGroups: [ModelGroupConfig] = []
+    /// Top-level `limits`, `budget` and `state`.
+    package var usage = UsageSettings()
 }
 
 /// `pack:`, the identity of the policy pack (shown by the config endpoint and in logs).

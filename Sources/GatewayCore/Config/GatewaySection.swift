@@ -20,6 +20,9 @@ package struct GatewaySection: Sendable, Equatable {
     package var clientKeys: [ClientKey]
     package var logLevel: LogLevel
     package var limits = ConnectionLimits()
+    /// Where the usage ledger lives (`usage.sqlite3`); absolute, a relative `data_dir` resolved against the
+    /// config file's folder.
+    package var dataDir = ""
     /// Keys for `/admin`, `/admin/api/*` and `POST /admin/reload`; empty turns those endpoints off (404).
     package var adminKeys: [ClientKey] = []
     package var logFormat: LogFormat = .text
@@ -79,6 +82,8 @@ package struct ClientKey: Sendable, Equatable {
     package var secret: Secret
     /// Data requirements for this client's exchanges, on top of `providers.requirements`.
     package var requirements = DataRequirements()
+    package var limits = RateLimits()
+    package var budget = Budget()
 }
 
 /// `gateway.log_level`. Raw values match swift-log's `Logger.Level`, so `Logger.Level(rawValue:)` converts.

@@ -26,6 +26,8 @@ package struct TargetConfig: Sendable, Equatable {
     package var maxMessages: Int?
     /// `max_tokens`: what an Anthropic target asks for when the client sets no limit (Anthropic requires one).
     package var maxTokens: Int?
+    /// `limits`: this target's own rate limits (routing skips a target at its limit).
+    package var limits = RateLimits()
     package var headers: [String: String]
     package var format: TargetFormat
     package var providerType: String?
@@ -74,6 +76,8 @@ package struct DataPolicyConfig: Sendable, Equatable {
 package struct PricingConfig: Sendable, Equatable {
     package var prompt: Double?
     package var completion: Double?
+    /// Cached input tokens (`prompt_tokens_details.cached_tokens`); unset: priced as prompt tokens.
+    package var cachedInput: Double?
 }
 
 /// `data_collection:`, whether the provider may collect analytics.

@@ -42,7 +42,7 @@ package final class ActivityLog: Sendable {
             c.requests += 1
             if summary.status >= 400 { c.errors += 1 }
             c.byStatus[GatewayMetrics.statusClass(summary.status), default: 0] += 1
-            for attempt in summary.attempts where attempt.outcome != "breaker_open" {
+            for attempt in summary.attempts where attempt.reachedUpstream {
                 c.targetRequests[attempt.target, default: 0] += 1
                 if attempt.outcome != "success" && attempt.outcome != "final" {
                     c.targetFailures[attempt.target, default: 0] += 1

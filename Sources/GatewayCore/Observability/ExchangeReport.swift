@@ -20,7 +20,9 @@ package enum ExchangeReport {
         let blocker =
             state.blockedPolicy
             ?? state.verdicts.last { $0.verdict == "deny" || $0.verdict == "error" }?.policy
-        let usage = runtime.config.gateway.accessLog ? exchange.usage() : state.usageJSON
+        let usage = exchange.usage()
+        let billed = ExchangeUsage(exchange: exchange, state: state, usageJSON: usage, runtime: runtime)
+        settle(billed, state: state, exchange: exchange, runtime: runtime)
         let summary = ExchangeSummary(
             requestID: exchange.requestID, route: exchange.route, clientID: exchange.clientID, model: state.model,
             modelLabel: runtime.pool.modelNames.contains(state.model) ? state.model : "other",
@@ -28,13 +30,41 @@ package enum ExchangeReport {
             stream: exchange.stream, durationNanos: MonotonicClock.nanos() &- exchange.startNanos,
             firstByteNanos: state.firstByteNanos.map { $0 &- exchange.startNanos }, bytesIn: state.bytesIn,
             bytesOut: state.bytesOut, attempts: state.attempts, verdicts: state.verdicts, policy: blocker,
-            code: state.errorCode, usageJSON: usage)
+            code: state.errorCode, usageJSON: usage, costUSD: billed.cost,
+            estimatedUsage: billed.figures?.estimated ?? false)
         publish(summary, runtime: runtime)
         if let trace = exchange.trace {
             trace.set("gatewayhost.target", state.targetID ?? "")
             trace.set("gatewayhost.generation", runtime.generation)
             trace.finish(status: summary.status, reason: reason)
         }
+    }
+
+    /// Usage into the ledger and the metrics; the limits' windows corrected and the budgets charged.
+    private static func settle(
+        _ billed: ExchangeUsage, state: Exchange.State, exchange: Exchange, runtime: GatewayRuntime
+    ) {
+        let services = runtime.services
+        for record in billed.records {
+            services.ledger?.append(record)
+            let labels = [
+                ("client", exchange.clientID),
+                ("model", runtime.pool.modelNames.contains(record.model) ? record.model : "other"),
+                ("target", record.target),
+            ]
+            services.metrics.counter("gatewayhost_tokens_total", labels + [("direction", "input")])
+                .increment(by: record.promptTokens)
+            services.metrics.counter("gatewayhost_tokens_total", labels + [("direction", "output")])
+                .increment(by: record.completionTokens)
+            if record.costUSD > 0 {
+                services.metrics.floatingCounter("gatewayhost_cost_usd_total", labels).increment(by: record.costUSD)
+            }
+        }
+        guard let admission = state.limitAdmission else { return }
+        let limiter = runtime.limiter
+        let tokens = billed.figures?.totalTokens
+        let cost = billed.totalCost
+        Task { await limiter.finish(admission, tokens: tokens, cost: cost) }
     }
 
     /// A request answered before any policy saw it (bad key, bad JSON, overload).
@@ -46,7 +76,7 @@ package enum ExchangeReport {
             requestID: requestID, route: route, clientID: clientID, model: "", modelLabel: "none", target: nil,
             generation: runtime.generation, status: status, endReason: "refused", stream: false,
             durationNanos: MonotonicClock.nanos() &- startNanos, firstByteNanos: nil, bytesIn: bytesIn, bytesOut: 0,
-            attempts: [], verdicts: [], policy: nil, code: code, usageJSON: nil)
+            attempts: [], verdicts: [], policy: nil, code: code, usageJSON: nil, costUSD: nil, estimatedUsage: false)
         publish(summary, runtime: runtime)
     }
 
@@ -70,7 +100,7 @@ package enum ExchangeReport {
             "stream": .stringConvertible(s.stream), "generation": .stringConvertible(s.generation),
             "latency_ms": .stringConvertible(Double(s.durationNanos / 1000) / 1000),
             "bytes_in": .stringConvertible(s.bytesIn), "bytes_out": .stringConvertible(s.bytesOut),
-            "attempts": .stringConvertible(s.attempts.filter { $0.outcome != "breaker_open" }.count),
+            "attempts": .stringConvertible(s.attempts.filter(\.reachedUpstream).count),
         ]
         if let target = s.target { fields["target"] = .string(target) }
         if let ttfb = s.firstByteNanos { fields["ttft_ms"] = .stringConvertible(Double(ttfb / 1000) / 1000) }
@@ -79,6 +109,8 @@ package enum ExchangeReport {
         if !s.verdicts.isEmpty {
             fields["verdicts"] = .array(s.verdicts.map { .string("\($0.policy):\($0.hook):\($0.verdict)") })
         }
+        if let cost = s.costUSD { fields["cost_usd"] = .stringConvertible(cost) }
+        if s.estimatedUsage { fields["usage_estimated"] = .stringConvertible(true) }
         if let usage = s.usageJSON, let document = try? JSONDocument(parsing: Array(usage.utf8)) {
             for key in ["prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "total_tokens"] {
                 if let value = document.root[key]?.int { fields[key] = .stringConvertible(value) }

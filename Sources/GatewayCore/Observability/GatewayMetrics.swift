@@ -46,6 +46,11 @@ package final class GatewayMetrics: Sendable {
         CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
     }
 
+    package func floatingCounter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.FloatingPointCounter
+    {
+        CoreMetrics.FloatingPointCounter(label: name, dimensions: labels, factory: factory)
+    }
+
     package func timer(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Timer {
         CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
     }
@@ -158,4 +163,7 @@ package struct ExchangeSummary: Sendable {
     package var policy: String?
     package var code: String?
     package var usageJSON: String?
+    /// USD of the answering attempt, when the target has prices or the provider reported a cost.
+    package var costUSD: Double?
+    package var estimatedUsage = false
 }

@@ -167,7 +167,8 @@ package enum ProviderRegistry {
                 : ContextLimits(
                     maxMessages: config.maxMessages, maxContextTokens: config.maxContextTokens,
                     triggerRatio: config.triggerRatio, vocabulary: TokenVocabulary.forModel(model)),
-            contextOverflow: config.contextOverflow, defaultMaxTokens: config.maxTokens ?? 4096)
+            contextOverflow: config.contextOverflow, defaultMaxTokens: config.maxTokens ?? 4096,
+            cachedInputPrice: config.pricing?.cachedInput, limits: config.limits)
     }
 }
 

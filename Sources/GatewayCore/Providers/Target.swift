@@ -52,6 +52,15 @@ package struct Target: Sendable {
     package var defaultMaxTokens = 4096
     /// AWS credentials for SigV4-signed providers (Bedrock), read from the environment at load.
     package var awsCredentials: AWSCredentials? = nil
+    /// USD per 1M cached input tokens (`pricing.cached_input`); nil: priced as prompt tokens.
+    package var cachedInputPrice: Double? = nil
+    /// This target's own rate limits: routing skips it while it is at one.
+    package var limits = RateLimits()
+
+    /// The price table for `UsageFigures.cost`.
+    package var priceTable: (prompt: Double, completion: Double, cachedInput: Double?)? {
+        pricing.map { ($0.prompt, $0.completion, cachedInputPrice) }
+    }
 
     /// The gateway authenticates to this target with credentials of its own (a key or AWS credentials):
     /// a 401/403 from it is the operator's problem, never the client's.

@@ -42,6 +42,9 @@ package struct AttemptLoop: Sendable {
         package var deadline: UInt64
         /// The exchange's spans: each attempt gets an `upstream.attempt` child whose context goes upstream.
         package var trace: ExchangeTrace? = nil
+        /// A target's own rate limits: nil lets the attempt go; an error skips the target (like an
+        /// unhealthy one) and is the answer when no candidate is left.
+        package var admitTarget: (@Sendable (Target) async -> GatewayError?)? = nil
         /// Hands each attempt's cancel action to whoever may need to stop it (client gone, shutdown).
         package var registerCancel: @Sendable (@escaping @Sendable () -> Void) -> Void
         package var isAbandoned: @Sendable () -> Bool
@@ -73,6 +76,11 @@ package struct AttemptLoop: Sendable {
         var last: Result?
         for candidate in plan.candidates {
             let target = candidate.target
+            if let admitTarget = request.admitTarget, let refusal = await admitTarget(target) {
+                record(AttemptRecord(target: target.id, status: nil, outcome: "target_limited", latencyMs: 0))
+                if last == nil { last = .failed(refusal, PAB_END_REJECTED, target: target) }
+                continue
+            }
             var body = request.body
             if let model = candidate.upstreamModel {
                 body = rewriteModel(source: body, doc: request.document, to: model)
@@ -317,6 +325,9 @@ package struct AttemptRecord: Sendable, Equatable {
     /// "success", "final", "retryable:<class>", "next_target", "breaker_open".
     package var outcome: String
     package var latencyMs: Int
+
+    /// The attempt went to the upstream (not skipped for an open breaker or the target's own limits).
+    package var reachedUpstream: Bool { outcome != "breaker_open" && outcome != "target_limited" }
 
     package var json: String {
         "{\"target\":\(jsonQuoted(target)),\"status\":\(status.map(String.init) ?? "null"),\"outcome\":\(jsonQuoted(outcome)),\"latency_ms\":\(latencyMs)}"

@@ -94,6 +94,26 @@ package struct CompletionsHandler: Sendable {
         // Embeddings answers never stream, whatever the body says.
         let stream = api != .embeddings && requestStream(in: document)
         let headers = Self.headerList(request.headers)
+        // The prompt counted with the tokenizer estimate (as context limits do), the answer by its cap.
+        let estimate = RequestEstimate(
+            promptTokens: estimatePromptTokens(document, api: api),
+            completionTokens: RequestEstimate(document: document, api: api).completionTokens)
+        // Budgets and rate limits, before any plugin or upstream works on the request.
+        var admission: UsageLimiter.Admission?
+        if runtime.limiter.isActive {
+            switch await runtime.limiter.admit(
+                client: clientID, tokens: estimate.promptTokens + estimate.completionTokens)
+            {
+            case .admitted(let admitted): admission = admitted
+            case .refused(let error, let limitHeaders):
+                logger.with(requestID: requestID).info("refused by limits: \(error.code ?? error.type)")
+                var response = refuse(error)
+                for (name, value) in limitHeaders {
+                    if let field = HTTPField.Name(name) { response.headers[field] = value }
+                }
+                return response
+            }
+        }
 
         let exchange = Exchange(
             requestID: requestID, route: request.uri.path, api: api, model: model, clientID: clientID,
@@ -101,7 +121,12 @@ package struct CompletionsHandler: Sendable {
             packVersion: runtime.config.pack.version, requestHeaders: headers, startNanos: startNanos,
             candidates: { [pool = runtime.pool] model in pool.candidateTargets(model: model) },
             trace: runtime.services.tracer.map { ExchangeTrace(tracer: $0, route: request.uri.path, headers: headers) })
-        exchange.state.withLock { $0.bytesIn = bytes.count }
+        exchange.state.withLock {
+            $0.bytesIn = bytes.count
+            $0.estimate = estimate
+            $0.limitAdmission = admission
+            $0.responseHeaders += admission?.headers ?? []
+        }
         if let trace = exchange.trace {
             trace.set("gatewayhost.request_id", requestID)
             trace.set("gatewayhost.client_id", clientID)
@@ -126,8 +151,18 @@ package struct CompletionsHandler: Sendable {
         }
         // Routing comes after the chain: a policy's change to `model` (or to the body) counts.
         let policyBody = requestResult.changed ? requestResult.body : nil
-        let upstreamBytes = policyBody?.bytes ?? bytes
-        let upstreamDocument = policyBody?.document ?? document
+        var upstreamBytes = policyBody?.bytes ?? bytes
+        var upstreamDocument = policyBody?.document ?? document
+        // Exact usage for every streamed chat answer: ask the upstream for it even when the client did not
+        // (the relay then hides that usage from the client, who sees what it would have seen).
+        let clientAskedUsage = upstreamDocument.root["stream_options"]?["include_usage"]?.bool == true
+        if api == .chatCompletions && stream && !clientAskedUsage,
+            let asked = StreamUsageRequest.asking(upstreamBytes, document: upstreamDocument)
+        {
+            upstreamBytes = asked.bytes
+            upstreamDocument = asked.document
+            exchange.state.withLock { $0.hideUsageChunk = true }
+        }
         let routedModel = requestModel(in: upstreamDocument) ?? model
         let plan: RoutePlan
         do {
@@ -148,9 +183,10 @@ package struct CompletionsHandler: Sendable {
                 clientAuthorization: runtime.clientKeys.isEmpty ? authorization : nil,
                 policyHeaders: exchange.state.withLock { $0.upstreamHeaders },
                 forwardedHeaders: Self.forwardable(request.headers),
-                includeUsage: upstreamDocument.root["stream_options"]?["include_usage"]?.bool == true, api: api,
+                includeUsage: stream && api == .chatCompletions, api: api,
                 requestDocument: api == .embeddings ? upstreamDocument : nil),
             deadline: MonotonicClock.nanos() &+ UInt64(max(deadlineSeconds, 0.001) * 1e9), trace: exchange.trace,
+            admitTarget: targetAdmission(exchange: exchange, estimate: estimate, clientID: clientID),
             registerCancel: { cancel in
                 connection?.onClientGone(cancel)
                 ticket.stopWith(cancel)
@@ -189,6 +225,23 @@ package struct CompletionsHandler: Sendable {
             await run.end(reason, status: error.status)
             logger.with(requestID: requestID).warning("upstream failed: \(error.message)")
             return respond(error, exchange: exchange)
+        }
+    }
+
+    /// Routing's check of a target's own limits; nil when no target has any.
+    private func targetAdmission(exchange: Exchange, estimate: RequestEstimate, clientID: String)
+        -> (@Sendable (Target) async -> GatewayError?)?
+    {
+        guard runtime.hasTargetLimits else { return nil }
+        let limiter = runtime.limiter
+        let tokens = estimate.promptTokens + estimate.completionTokens
+        return { target in
+            var taken =
+                exchange.state.withLock { $0.limitAdmission }
+                ?? UsageLimiter.Admission(estimatedTokens: tokens, client: clientID)
+            let refusal = await limiter.admitTarget(target, tokens: tokens, into: &taken)
+            exchange.state.withLock { $0.limitAdmission = taken }
+            return refusal
         }
     }
 
@@ -346,7 +399,7 @@ package struct CompletionsHandler: Sendable {
 
     /// Attempts that reached (or tried to reach) an upstream; nil before any.
     private static func attemptCount(_ exchange: Exchange) -> String? {
-        let count = exchange.state.withLock { $0.attempts.filter { $0.outcome != "breaker_open" }.count }
+        let count = exchange.state.withLock { $0.attempts.filter(\.reachedUpstream).count }
         return count > 0 ? String(count) : nil
     }
 

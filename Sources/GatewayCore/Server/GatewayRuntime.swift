@@ -14,6 +14,10 @@ package final class GatewayRuntime: Sendable {
     package let upstream: UpstreamClient
     package let clientKeys: ClientKeyring
     package let adminKeys: ClientKeyring
+    /// Rate limits and budgets of this generation, counted in `services.limitState`.
+    package let limiter: UsageLimiter
+    /// Some target has limits of its own (routing then checks them per attempt).
+    package let hasTargetLimits: Bool
     /// What every generation shares (traffic counts, stop switch, metrics, tracer, activity).
     package let services: GatewayServices
     /// The config generation: 1 at start, one more with each successful reload.
@@ -83,6 +87,15 @@ package final class GatewayRuntime: Sendable {
         self.attempts = AttemptLoop(settings: config.providers, client: upstream, logger: logger)
         self.clientKeys = ClientKeyring(keys: config.gateway.clientKeys)
         self.adminKeys = ClientKeyring(keys: config.gateway.adminKeys)
+        var clients: [String: (limits: RateLimits, budget: Budget)] = [:]
+        for key in config.gateway.clientKeys where !key.limits.isEmpty || !key.budget.isEmpty {
+            clients[key.id] = (key.limits, key.budget)
+        }
+        self.hasTargetLimits = targets.contains { !$0.limits.isEmpty }
+        self.limiter = UsageLimiter(
+            state: self.services.limitState, onError: config.usage.state.onStateError,
+            global: config.usage.globalLimits, packBudget: config.usage.packBudget, pack: config.pack.name,
+            clients: clients, metrics: self.services.metrics, logger: logger)
     }
 
     /// Starts the health probes of this generation's targets (stopped by `shutdown`).

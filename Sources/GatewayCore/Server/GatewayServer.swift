@@ -38,7 +38,7 @@ package struct GatewayServer: Sendable {
         "/v1/chat/completions": "POST", "/v1/responses": "POST", "/v1/embeddings": "POST", "/v1/models": "GET",
         "/healthz": "GET",
         "/readyz": "GET", "/health/targets": "GET", "/admin": "GET", "/admin/api/status": "GET",
-        "/admin/reload": "POST",
+        "/admin/reload": "POST", "/admin/usage": "GET",
     ]
 
     package func makeRouter() -> Router<GatewayRequestContext> {

@@ -24,11 +24,21 @@ package final class GatewayServices: Sendable {
     package let openStreams = Atomic<Int>(0)
     package let startedAt = Date()
     package let accessLogger: Logger
+    /// Rate-limit and budget counters (`state.backend`).
+    package let limitState: any LimitState
+    /// Every billed attempt's usage and cost (`<data_dir>/usage.sqlite3`); nil when the gateway runs
+    /// without one (`validate`, tests).
+    package let ledger: UsageLedger?
 
-    package init(config: GatewayConfig, metrics: GatewayMetrics = GatewayMetrics(), tracer: GatewayTracer? = nil) {
+    package init(
+        config: GatewayConfig, metrics: GatewayMetrics = GatewayMetrics(), tracer: GatewayTracer? = nil,
+        limitState: any LimitState = MemoryLimitState(), ledger: UsageLedger? = nil
+    ) {
         traffic = TrafficGauge(limits: config.gateway.limits)
         self.metrics = metrics
         self.tracer = tracer
+        self.limitState = limitState
+        self.ledger = ledger
         accessLogger = Logger(label: "gatewayhost.access")
     }
 }

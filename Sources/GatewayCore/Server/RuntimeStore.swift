@@ -101,6 +101,11 @@ package final class RuntimeStore: Sendable {
         keep("log_format", \.logFormat)
         keep("metrics", \.metrics)
         keep("tracing", \.tracing)
+        keep("data_dir", \.dataDir)
+        if config.usage.state != running.usage.state {
+            changed.append("state")
+            config.usage.state = running.usage.state
+        }
         var seen = Set<String>()
         return changed.filter { seen.insert($0).inserted }
     }

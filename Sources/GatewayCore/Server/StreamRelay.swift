@@ -58,7 +58,9 @@ package struct StreamRelay: Sendable {
         // Handles the events of one upstream read; returns an ending when the stream must stop now.
         // The policies see all of the read's events in one hand-off to a policy thread (`streamEvents`);
         // what they let through is written in one go.
-        func handle(_ events: [SSEEvent], _ writer: inout any ResponseBodyWriter) async -> Ending? {
+        let hideUsage = run.exchange.state.withLock { $0.hideUsageChunk }
+        func handle(_ upstreamEvents: [SSEEvent], _ writer: inout any ResponseBodyWriter) async -> Ending? {
+            let events = hideUsage ? upstreamEvents.compactMap { hidingUsage($0) } : upstreamEvents
             var inputs: [ChainRun.StreamEventInput] = []
             var nextIndex = state.events
             for event in events {
@@ -199,6 +201,26 @@ package struct StreamRelay: Sendable {
             }
         }
         return final
+    }
+
+    /// An event as the client would have had it without the usage the gateway asked for: the final usage
+    /// chunk (`"choices": []` with `usage`) is kept for the records and not forwarded; `"usage": null`
+    /// members are removed from the other chunks. Everything else is forwarded byte for byte.
+    private func hidingUsage(_ event: SSEEvent) -> SSEEvent? {
+        guard let data = event.data, data.containsSubsequence(UsageScan.needle),
+            let document = try? JSONDocument(parsing: data), let usage = document.root["usage"]
+        else { return event }
+        if usage.kind == .object, let choices = document.root["choices"], choices.kind == .array, choices.count == 0 {
+            let json = String(decoding: usage.rawBytes, as: UTF8.self)
+            run.exchange.state.withLock { $0.usageJSON = json }
+            return nil
+        }
+        guard usage.kind == .null, let trimmed = removingMember("usage", from: data, doc: document) else {
+            return event
+        }
+        var copy = event
+        copy.data = trimmed
+        return copy
     }
 
     private func fail(_ error: GatewayError, reason: pab_end_reason, _ writer: inout any ResponseBodyWriter) async

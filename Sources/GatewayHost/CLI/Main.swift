@@ -50,7 +50,9 @@ struct GatewayCommand: ParsableCommand {
         commandName: "gatewayhost",
         abstract: "An OpenAI-compatible LLM API gateway whose policies are plugins.",
         version: GatewayVersion.current,
-        subcommands: [ServeCommand.self, ValidateCommand.self, PluginsCommand.self, AuditCommand.self],
+        subcommands: [
+            ServeCommand.self, ValidateCommand.self, PluginsCommand.self, AuditCommand.self, UsageCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }
 

@@ -52,7 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let services = GatewayServices(config: loaded.config, metrics: metrics, tracer: tracer)
+        let limitState: any LimitState
+        let ledger: UsageLedger
+        do {
+            (limitState, ledger) = try await UsageStartup.open(loaded.config, logger: logger)
+        } catch {
+            printError("gatewayhost: cannot start:\n\(error)")
+            throw ExitCode(1)
+        }
+        defer { try? ledger.close() }
+        let services = GatewayServices(
+            config: loaded.config, metrics: metrics, tracer: tracer, limitState: limitState, ledger: ledger)
         // The first runtime goes straight into the store: no local reference may outlive a reload, or
         // generation 1 (its plugin instances, threads and upstream connections) would never be released.
         let store: RuntimeStore
