@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gatewayhost needs on a Debian machine with the Swift toolchain, when it is missing:
-# libcurl and libyaml headers (the gateway links them), a C compiler (plugins and their tests), and
+# libcurl, libyaml, zlib, hiredis and sqlite3 headers (the gateway links them), a C compiler (plugins and
+# their tests), and
 # python3-venv (the end-to-end tests run the official openai SDK from PyPI in a virtualenv), clang (the
 # C fuzz targets) and Debian's chromium + chromium-driver (the status page test drives a headless Chromium)
 # for the tests.
