@@ -2,6 +2,7 @@
 #include "al_record.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "al_json.h"
@@ -92,6 +93,21 @@ static void usage_members(al_buf *b, const pab_host_api *host, pab_call *c, cons
         completion = token_count(&doc, "output_tokens");
     }
     pab_json_free(&doc);
+    /* The host's own figure first (PolicyABI 1.2: the target's pricing, or what the provider reported);
+     * this plugin's `pricing` table only for hosts that do not give one. */
+    pab_view host_cost;
+    if (attr(host, c, PAB_ATTR_COST_USD, &host_cost) && host_cost.len > 0 && host_cost.len < 64) {
+        char text[64];
+        memcpy(text, host_cost.ptr, host_cost.len);
+        text[host_cost.len] = 0;
+        char *end = NULL;
+        double usd = strtod(text, &end);
+        if (end && *end == 0 && usd >= 0 && usd < 1e9) {
+            key(b, "cost_usd", 0);
+            al_buf_add_usd(b, usd);
+            return;
+        }
+    }
     const al_price *price = NULL;
     pab_view name;
     if (attr(host, c, PAB_ATTR_MODEL, &name)) price = al_settings_price(s, (const char *)name.ptr, name.len);

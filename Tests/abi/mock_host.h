@@ -67,7 +67,7 @@ struct pab_call {
     enum mh_hook hook;
     uint64_t caps;      /* the plugin's capabilities (replace_* and insert_delta need them) */
     char policy[64];    /* the chain entry: tags are namespaced "<policy>.<key>" */
-    const char *attrs[16]; /* by PAB_ATTR_* id; NULL: not set */
+    const char *attrs[32]; /* by PAB_ATTR_* id; NULL: not set */
     mh_seg segs[MH_MAX_SEGS];
     uint32_t nsegs;
     char *tag_keys[MH_MAX_TAGS], *tag_values[MH_MAX_TAGS];

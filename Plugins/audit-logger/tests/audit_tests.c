@@ -363,6 +363,30 @@ static void test_config_errors(void) {
     al_settings_free(&s);
 }
 
+/* PolicyABI 1.2: the host's PAB_ATTR_COST_USD is the record's cost, whatever the plugin's own table says. */
+static void test_host_cost_wins(void) {
+    char *dir = temp_dir();
+    pab_instance *inst = instance(
+        "{\"path\":\"%s\",\"pricing\":{\"gpt-4o-mini\":{\"prompt\":0.15,\"completion\":0.6}}}", dir);
+    CHECK(inst != NULL, "create failed");
+    if (!inst) {
+        free(dir);
+        return;
+    }
+    struct pab_call c;
+    mock_call_init(&c, "req-host-cost");
+    c.attrs[PAB_ATTR_USAGE_JSON] = "{\"prompt_tokens\":1000,\"completion_tokens\":500}";
+    c.attrs[PAB_ATTR_COST_USD] = "0.0125";
+    run_exchange(inst, &c, PAB_END_COMPLETED);
+    plugin()->destroy(inst);
+    char path[1024];
+    day_file(path, sizeof path, dir, "audit", today());
+    char *line = nth_line(path, 1);
+    CHECK(line != NULL && strstr(line, "\"cost_usd\":0.0125") != NULL, "host cost not used: %s", line ? line : "");
+    free(line);
+    free(dir);
+}
+
 static void test_record_format(void) {
     char *dir = temp_dir();
     mock_reset_counters();
@@ -908,6 +932,7 @@ int main(int argc, char **argv) {
         {"json_writers", test_json_writers},
         {"config_errors", test_config_errors},
         {"record_format", test_record_format},
+        {"host_cost_wins", test_host_cost_wins},
         {"missing_attributes", test_missing_attributes},
         {"chain_across_restart", test_chain_across_restart},
         {"torn_last_line", test_torn_last_line},

@@ -47,7 +47,7 @@ static pab_rc h_set_header(pab_call *c, pab_header_set set, pab_view name, pab_v
     return PAB_ERR_INVALID;
 }
 static pab_rc h_get_attribute(pab_call *c, uint32_t id, pab_view *out) {
-    if (id >= 16 || !c->attrs[id]) return PAB_ERR_NOT_FOUND;
+    if (id >= 32 || !c->attrs[id]) return PAB_ERR_NOT_FOUND;
     *out = view(c->attrs[id]);
     return PAB_OK;
 }

@@ -9,7 +9,7 @@
 #define MOCK_MAX_TAGS 32
 
 struct pab_call {
-    const char *attrs[16]; /* by PAB_ATTR_* id; NULL: not set */
+    const char *attrs[32]; /* by PAB_ATTR_* id; NULL: not set */
     const char *tag_keys[MOCK_MAX_TAGS];
     const char *tag_values[MOCK_MAX_TAGS];
     unsigned ntags;

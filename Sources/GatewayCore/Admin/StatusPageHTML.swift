@@ -94,8 +94,8 @@ package enum StatusPageHTML {
           <section>
             <h2>Policy verdicts</h2>
             <table>
-              <thead><tr><th>Policy</th><th class="num">allow</th><th class="num">deny</th><th class="num">modify</th>
-                <th class="num">error</th><th class="num">timeout</th></tr></thead>
+              <thead><tr><th>Policy</th><th class="num">allow</th><th class="num">mutate</th><th class="num">drop</th>
+                <th class="num">deny</th><th class="num">error</th></tr></thead>
               <tbody id="policies"></tbody>
             </table>
           </section>
@@ -266,7 +266,7 @@ package enum StatusPageHTML {
               var tr = document.createElement("tr"), v = p.verdicts || {};
               tr.setAttribute("data-policy", String(p.name));
               tr.appendChild(cell(p.name));
-              ["allow", "deny", "modify", "error", "timeout"].forEach(function (k) {
+              ["allow", "mutate", "drop", "deny", "error"].forEach(function (k) {
                 tr.appendChild(cell(count(v[k] || 0), "num " + k)); // a kind never seen is left out: 0
               });
               return tr;

@@ -61,6 +61,8 @@ package final class Exchange: Sendable {
         /// The gateway asked the upstream for stream usage the client did not ask for: the usage chunk
         /// (and `"usage": null` members) are taken out of what the client receives.
         package var hideUsageChunk = false
+        /// The serving target's prices, for PAB_ATTR_COST_USD.
+        package var priceTable: (prompt: Double, completion: Double, cachedInput: Double?)?
         /// The request's estimated tokens (prompt + its answer cap), for limits and cut-stream estimates.
         package var estimate = RequestEstimate()
         /// The policy that denied or failed the exchange, and the error code the client got.

@@ -175,6 +175,11 @@ package enum HostAPI {
         case PAB_ATTR_STATUS: value = ex.state.withLock { $0.status }.map(String.init)
         case PAB_ATTR_LATENCY_MS: value = ex.state.withLock { $0.latencyMs }.map(String.init)
         case PAB_ATTR_USAGE_JSON: value = ex.usage()
+        case PAB_ATTR_COST_USD:
+            let prices = ex.state.withLock { $0.priceTable }
+            value = ex.usage().flatMap(UsageFigures.init(usageJSON:))?.cost(pricing: prices).map {
+                String(format: "%.10g", $0)
+            }
         case PAB_ATTR_VERDICTS_JSON: value = ex.verdictsJSON
         case PAB_ATTR_STREAM: value = ex.stream ? "true" : "false"
         case PAB_ATTR_ATTEMPTS_JSON:

@@ -208,6 +208,7 @@ package struct CompletionsHandler: Sendable {
             exchange.state.withLock {
                 $0.targetID = answer.target.id
                 $0.upstreamResponseHeaders = answer.headers
+                $0.priceTable = answer.target.priceTable
             }
             let contentType = answer.header("content-type") ?? "application/json"
             if let body = answer.stream {

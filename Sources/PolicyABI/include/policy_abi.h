@@ -41,7 +41,7 @@
  *        PAB_CAP_EXTENDED_SEGMENTS; attribute PAB_ATTR_ATTEMPTS_JSON; candidate targets in on_request
  *        (candidate_count, get_candidate, exclude_candidate, pab_candidate); documented: the composition rule of insert_delta, the credential
  *        headers get_header never shows, which response headers get_header reads and set_header may set.
- *   1.2  PAB_API_EMBEDDINGS: POST /v1/embeddings passes on_request (its input strings are PAB_SEGMENT_INPUT
+ *   1.2  attribute PAB_ATTR_COST_USD; PAB_API_EMBEDDINGS: POST /v1/embeddings passes on_request (its input strings are PAB_SEGMENT_INPUT
  *        segments, role "user"; an answer has no segments). A plugin built against an older minor sees it
  *        too, with this api value: redaction and blocking by segment keep working. Documented: after a
  *        config reload, destroy of the replaced instances may run on another thread than their create
@@ -194,6 +194,10 @@ typedef uint32_t pab_api;
  * class>" (connect_error, timeout, rate_limit, server_error, overloaded), "next_target" or "breaker_open".
  * Complete in exchange_end. A v1.0 host answers PAB_ERR_NOT_FOUND. */
 #define PAB_ATTR_ATTEMPTS_JSON 15u
+/* v1.2: the exchange's cost in USD as decimal text (e.g. "0.00123"), from the serving target's pricing
+ * (or the cost the provider reported) and the answer's usage. Set in exchange_end when the target has a
+ * price or the provider reported one; PAB_ERR_NOT_FOUND otherwise (and on older hosts). */
+#define PAB_ATTR_COST_USD 16u
 
 /* Header sets for get_header / set_header. */
 typedef uint32_t pab_header_set;
