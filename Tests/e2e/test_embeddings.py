@@ -98,3 +98,15 @@ def test_the_sdk_raises_bad_request_for_a_model_nothing_serves(gateway):
             client.embeddings.create(model="no-such-embedder", input="x")
     finally:
         client.close()
+
+
+def test_an_azure_deployment_embeds_through_its_deployment_url(gateway, mock):
+    rid = request_id("embed-azure")
+    response = gateway.http.post("/v1/embeddings", headers={"x-request-id": rid},
+                                 json={"model": "mock-azure", "input": "azure SECRET-77", "encoding_format": "float"})
+    assert response.status_code == 200, response.text
+    seen = mock.one_request(rid)
+    assert seen["path"] == "/openai/deployments/my-deployment/embeddings"
+    assert "api-version=" in seen["query"]
+    assert json.loads(seen["body"])["input"] == "azure [REDACTED]"
+    assert close(response.json()["data"][0]["embedding"], mock_vector("azure [REDACTED]"))

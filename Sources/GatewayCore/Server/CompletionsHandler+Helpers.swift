@@ -6,6 +6,23 @@ import PolicyABI
 
 /// Error mapping and header helpers of `CompletionsHandler`.
 extension CompletionsHandler {
+    /// Routing's check of a target's own limits; nil when no target has any.
+    func targetAdmission(exchange: Exchange, estimate: RequestEstimate, clientID: String)
+        -> (@Sendable (Target) async -> GatewayError?)?
+    {
+        guard runtime.hasTargetLimits else { return nil }
+        let limiter = runtime.limiter
+        let tokens = estimate.promptTokens + estimate.completionTokens
+        return { target in
+            var taken =
+                exchange.state.withLock { $0.limitAdmission }
+                ?? UsageLimiter.Admission(estimatedTokens: tokens, client: clientID)
+            let refusal = await limiter.admitTarget(target, tokens: tokens, into: &taken)
+            exchange.state.withLock { $0.limitAdmission = taken }
+            return refusal
+        }
+    }
+
     package func map(_ error: UpstreamError, target: String) -> (GatewayError, pab_end_reason) {
         if case .cancelled = error, runtime.stopping.isStopping { return (.shuttingDown, PAB_END_HOST_SHUTDOWN) }
         return Self.map(error, target: target)

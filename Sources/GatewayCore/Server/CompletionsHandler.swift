@@ -229,23 +229,6 @@ package struct CompletionsHandler: Sendable {
         }
     }
 
-    /// Routing's check of a target's own limits; nil when no target has any.
-    private func targetAdmission(exchange: Exchange, estimate: RequestEstimate, clientID: String)
-        -> (@Sendable (Target) async -> GatewayError?)?
-    {
-        guard runtime.hasTargetLimits else { return nil }
-        let limiter = runtime.limiter
-        let tokens = estimate.promptTokens + estimate.completionTokens
-        return { target in
-            var taken =
-                exchange.state.withLock { $0.limitAdmission }
-                ?? UsageLimiter.Admission(estimatedTokens: tokens, client: clientID)
-            let refusal = await limiter.admitTarget(target, tokens: tokens, into: &taken)
-            exchange.state.withLock { $0.limitAdmission = taken }
-            return refusal
-        }
-    }
-
     // MARK: - answers
 
     /// A non-streamed 2xx answer: through on_response, then to the client.
