@@ -11,7 +11,8 @@ scratch=.build-tsan
 swift build --build-tests --sanitize=thread --scratch-path "$scratch" --disable-default-traits
 log=$(mktemp)
 status=0
-TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" swift test --skip-build --sanitize=thread --scratch-path "$scratch" \
+# Time limits in tests that measure a timeout scale with GATEWAYHOST_TIMING_SCALE (TSan is several times slower).
+GATEWAYHOST_TIMING_SCALE=6 TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1" swift test --skip-build --sanitize=thread --scratch-path "$scratch" \
   --disable-default-traits \
   --skip CLITests --skip cPluginAndSwiftPluginRunThroughTheChain 2>&1 | tee "$log" | grep -E "^(✘|✔ Test run|ThreadSanitizer)" || true
 if grep -q "WARNING: ThreadSanitizer" "$log"; then

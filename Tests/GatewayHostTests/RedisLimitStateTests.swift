@@ -167,16 +167,16 @@ import Testing
         defer { server.stop() }
         let a = try RedisLimitState(url: server.url, keyPrefix: "gw:")
         let b = try RedisLimitState(url: server.url, keyPrefix: "gw:")
-        #expect(try await a.add("spend", amount: 0.5, ttlSeconds: 1) == 0.5)
+        #expect(try await a.add("spend", amount: 0.5, ttlSeconds: 2 * RedisTestServer.timingScale) == 0.5)
         #expect(try await b.add("spend", amount: 0.25, ttlSeconds: 100) == 0.75)
         guard case .integer(let ttl) = try await server.command(["PTTL", "gw:spend"]) else {
             Issue.record("the counter has no TTL"); return
         }
-        #expect(ttl > 0 && ttl <= 1000, "the first write's TTL stays")
+        #expect(ttl > 0 && Double(ttl) <= 2000 * RedisTestServer.timingScale, "the first write's TTL stays")
         #expect(try await a.add("refund", amount: -1.5, ttlSeconds: 60) == -1.5)
         #expect(try await a.totals(["spend", "never-written", "refund"]) == [0.75, 0, -1.5])
         #expect(try await a.totals([]) == [])
-        try await Task.sleep(nanoseconds: 1_200_000_000)
+        try await Task.sleep(for: .milliseconds(Int64(2200 * RedisTestServer.timingScale)))
         #expect(try await b.totals(["spend", "refund"]) == [0, -1.5])
     }
 
@@ -214,7 +214,9 @@ import Testing
             await #expect(throws: LimitStateError.self) {
                 _ = try await state.admit("k", amount: 1, limit: 5, windowSeconds: 60, now: Self.t0)
             }
-            #expect(ContinuousClock.now - start < .milliseconds(500), "a dead Redis answers at once")
+            #expect(
+                ContinuousClock.now - start < .milliseconds(Int64(500 * RedisTestServer.timingScale)),
+                "a dead Redis answers at once")
         }
         let start = ContinuousClock.now
         let failures = await withTaskGroup(of: Bool.self) { group in
@@ -223,7 +225,7 @@ import Testing
             for await failed in group where failed { count += 1 }
             return count
         }
-        #expect(failures == 64 && ContinuousClock.now - start < .milliseconds(500))
+        #expect(failures == 64 && ContinuousClock.now - start < .milliseconds(Int64(500 * RedisTestServer.timingScale)))
 
         try await server.restart()
         #expect(
@@ -246,7 +248,9 @@ import Testing
         } catch {
             #expect(error.description.contains("no answer within 200 ms"), "\(error)")
         }
-        #expect(ContinuousClock.now - start < .milliseconds(600), "fails within about the 200 ms timeout")
+        #expect(
+            ContinuousClock.now - start < .milliseconds(Int64(600 * RedisTestServer.timingScale)),
+            "fails within about the 200 ms timeout")
         let burstStart = ContinuousClock.now
         let failures = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<64 { group.addTask { (try? await state.totals(["k"])) == nil } }
@@ -255,7 +259,9 @@ import Testing
             return count
         }
         #expect(
-            failures == 64 && ContinuousClock.now - burstStart < .milliseconds(800), "the queue fails with the first")
+            failures == 64
+                && ContinuousClock.now - burstStart < .milliseconds(Int64(800 * RedisTestServer.timingScale)),
+            "the queue fails with the first")
         server.signal(SIGCONT)
         #expect(await eventually { () throws(LimitStateError) in try await state.ping() })
     }
