@@ -10,15 +10,6 @@ import Testing
 /// ```swift
 /// @Test(.enabled(if: RedisTestServer.runnable, RedisTestServer.skipMessage))
 /// func something() async throws {
-/// Time limits in these tests are multiplied by `GATEWAYHOST_TIMING_SCALE` (scripts/test-tsan.sh sets
-/// it: ThreadSanitizer slows everything several times over); 1 otherwise.
-static let timingScale: Double = {
-    guard let raw = ProcessInfo.processInfo.environment["GATEWAYHOST_TIMING_SCALE"], let value = Double(raw),
-        value >= 1
-    else { return 1 }
-    return value
-}()
-
 ///     guard let server = try await RedisTestServer.launch() else { return }
 ///     defer { server.stop() }
 ///     let state = try RedisLimitState(url: server.url, keyPrefix: "gw:")
@@ -26,6 +17,15 @@ static let timingScale: Double = {
 /// }
 /// ```
 final class RedisTestServer: @unchecked Sendable {
+    /// Time limits in these tests are multiplied by `GATEWAYHOST_TIMING_SCALE` (scripts/test-tsan.sh sets
+    /// it: ThreadSanitizer slows everything several times over); 1 otherwise.
+    static let timingScale: Double = {
+        guard let raw = ProcessInfo.processInfo.environment["GATEWAYHOST_TIMING_SCALE"], let value = Double(raw),
+            value >= 1
+        else { return 1 }
+        return value
+    }()
+
     static let executable: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/redis-server" }
