@@ -208,7 +208,7 @@ for pair in $PLUGIN_PRODUCTS; do
   product="${pair%%:*}"; entry="${pair##*:}"
   if [ -f "$BIN_DIR/lib$product.so" ]; then install -m 0644 "$BIN_DIR/lib$product.so" "$PLUGINS/$entry.so"; fi
 done
-cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -I Sources/PolicyABI/include \
+cc -std=c11 -O2 -shared -fPIC -fvisibility=hidden -I Sources/PolicyABI/include -I Plugins/common \
    -o "$PLUGINS/keyword-blocklist.so" Plugins/Examples/keyword-blocklist/keyword_blocklist.c
 chmod 0644 "$PLUGINS/keyword-blocklist.so"
 

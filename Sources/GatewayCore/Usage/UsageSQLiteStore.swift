@@ -59,7 +59,22 @@ final class UsageSQLiteStore {
                     path: path,
                     message: "written by a newer gatewayhost (schema \(version), this one reads \(Self.schemaVersion))")
             }
-            let mode = try queryText("PRAGMA journal_mode=WAL", context: "cannot switch to WAL")
+            // Switching a new file to WAL takes a lock the busy timeout does not wait for: two gateways
+            // opening one new ledger at once (replicas on one host, a restart overlapping the old process)
+            // would fail here. Retry for about 5 s, as the busy timeout would.
+            var attempt = 0
+            var mode = ""
+            while true {
+                do throws(UsageLedgerError) {
+                    mode = try queryText("PRAGMA journal_mode=WAL", context: "cannot switch to WAL")
+                    break
+                } catch {
+                    attempt += 1
+                    let busy = error.message.contains("locked") || error.message.contains("busy")
+                    guard busy && attempt < 100 else { throw error }
+                    usleep(50_000)
+                }
+            }
             guard mode.lowercased() == "wal" else {
                 throw UsageLedgerError(path: path, message: "cannot switch to WAL (journal_mode is \(mode))")
             }
