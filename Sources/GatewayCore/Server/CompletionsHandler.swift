@@ -94,10 +94,12 @@ package struct CompletionsHandler: Sendable {
         // Embeddings answers never stream, whatever the body says.
         let stream = api != .embeddings && requestStream(in: document)
         let headers = Self.headerList(request.headers)
-        // The prompt counted with the tokenizer estimate (as context limits do), the answer by its cap.
-        let estimate = RequestEstimate(
-            promptTokens: estimatePromptTokens(document, api: api),
-            completionTokens: RequestEstimate(document: document, api: api).completionTokens)
+        // The prompt counted with the tokenizer estimate where a count matters (limits, and streams, whose
+        // usage is estimated when they are cut); else the byte estimate, which costs nothing.
+        var estimate = RequestEstimate(document: document, api: api)
+        if stream || runtime.limiter.isActive || runtime.hasTargetLimits {
+            estimate.promptTokens = estimatePromptTokens(document, api: api)
+        }
         // Budgets and rate limits, before any plugin or upstream works on the request.
         var admission: UsageLimiter.Admission?
         if runtime.limiter.isActive {
