@@ -21,9 +21,9 @@ package struct AnthropicConversation {
     /// A content block of a turn; plain text is kept apart so a turn of one text can be written as a string.
     enum Block {
         case text(String)
-        case other(AnthropicJSON)
+        case other(WireJSON)
 
-        var json: AnthropicJSON {
+        var json: WireJSON {
             switch self {
             case .text(let text): .object([("type", .string("text")), ("text", .string(text))])
             case .other(let json): json
@@ -61,10 +61,10 @@ package struct AnthropicConversation {
     }
 
     /// `messages` as Anthropic writes them: a turn that is one text is a plain string.
-    package var turnsJSON: AnthropicJSON {
+    package var turnsJSON: WireJSON {
         .array(
             turns.map { turn in
-                let content: AnthropicJSON =
+                let content: WireJSON =
                     if turn.blocks.count == 1, case .text(let text) = turn.blocks[0] {
                         .string(text)
                     } else {
@@ -137,11 +137,11 @@ package struct AnthropicConversation {
 
     /// An `image_url` part → an Anthropic image block. `detail` has no Anthropic counterpart (it sets
     /// OpenAI's resolution and cost, not what the image shows), so it is not carried.
-    private static func image(_ imageURL: JSONValue?, path: String) throws(TranslationError) -> AnthropicJSON {
+    private static func image(_ imageURL: JSONValue?, path: String) throws(TranslationError) -> WireJSON {
         guard let url = imageURL?["url"]?.string ?? imageURL?.string else {
             throw TranslationError("\(path).url must be a string.", param: "\(path).url")
         }
-        let source: AnthropicJSON
+        let source: WireJSON
         let scheme = url.prefix(8).lowercased()
         if scheme.hasPrefix("data:") {
             // data:<media type>[;param...];base64,<data>
@@ -213,7 +213,7 @@ package struct AnthropicConversation {
         return blocks
     }
 
-    private static func toolUse(_ call: JSONValue, path: String) throws(TranslationError) -> AnthropicJSON {
+    private static func toolUse(_ call: JSONValue, path: String) throws(TranslationError) -> WireJSON {
         guard call["type"].map({ $0.isNull || $0.stringEquals("function") }) ?? true else {
             throw TranslationError(
                 "Only function tool calls are translated for Anthropic models.", param: "\(path).type")
@@ -226,7 +226,7 @@ package struct AnthropicConversation {
         }
         let argumentsPath = "\(path).function.arguments"
         let arguments = call["function"]?["arguments"]?.string ?? ""
-        var input: AnthropicJSON = .object([])  // a call without arguments: some clients send ""
+        var input: WireJSON = .object([])  // a call without arguments: some clients send ""
         if !arguments.allSatisfy(\.isWhitespace) {
             let parsed: JSONDocument
             do {

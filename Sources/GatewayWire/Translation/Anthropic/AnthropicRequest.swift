@@ -61,7 +61,7 @@ package enum AnthropicRequest {
         }
         try refuseUnsupported(root)
 
-        var body: [(String, AnthropicJSON)] = [("model", .string(model))]
+        var body: [(String, WireJSON)] = [("model", .string(model))]
         guard let messages = present(root, "messages"), messages.kind == .array else {
             throw TranslationError("'messages' must be an array of messages.", param: "messages")
         }
@@ -93,7 +93,7 @@ package enum AnthropicRequest {
             guard let flag = stream.bool else { throw TranslationError("'stream' must be a boolean.", param: "stream") }
             if flag { body.append(("stream", .bool(true))) }
         }
-        return AnthropicJSON.object(body).bytes
+        return WireJSON.object(body).bytes
     }
 
     /// The value of `key`, or nil when it is absent or null (OpenAI treats null as absent).
@@ -115,13 +115,13 @@ package enum AnthropicRequest {
         return settings.defaultMaxTokens
     }
 
-    private static func stopSequences(_ root: JSONValue) throws(TranslationError) -> AnthropicJSON? {
+    private static func stopSequences(_ root: JSONValue) throws(TranslationError) -> WireJSON? {
         guard let stop = present(root, "stop") else { return nil }
         if let single = stop.string { return single.isEmpty ? nil : .array([.string(single)]) }
         guard stop.kind == .array else {
             throw TranslationError("'stop' must be a string or an array of strings.", param: "stop")
         }
-        var sequences: [AnthropicJSON] = []
+        var sequences: [WireJSON] = []
         for item in stop.items {
             guard let text = item.string else {
                 throw TranslationError("'stop' must be a string or an array of strings.", param: "stop")

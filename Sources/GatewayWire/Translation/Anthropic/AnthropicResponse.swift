@@ -33,7 +33,7 @@ package enum AnthropicResponse {
             throw TranslationError("Anthropic's answer is not a message (no 'type: message' with a 'content' array).")
         }
         var text = ""
-        var toolCalls: [AnthropicJSON] = []
+        var toolCalls: [WireJSON] = []
         for block in content.items {
             switch block["type"]?.string {
             case "text":
@@ -42,7 +42,7 @@ package enum AnthropicResponse {
                 guard let callID = block["id"]?.string, let name = block["name"]?.string else {
                     throw TranslationError("Anthropic's answer has a tool_use block without an id or a name.")
                 }
-                let arguments = block["input"].map(AnthropicJSON.compactText) ?? "{}"
+                let arguments = block["input"].map(WireJSON.compactText) ?? "{}"
                 toolCalls.append(
                     .object([
                         ("id", .string(callID)), ("type", .string("function")),
@@ -52,7 +52,7 @@ package enum AnthropicResponse {
                 continue
             }
         }
-        var message: [(String, AnthropicJSON)] = [
+        var message: [(String, WireJSON)] = [
             ("role", .string("assistant")),
             // OpenAI's content is null when the model only calls tools.
             ("content", text.isEmpty && !toolCalls.isEmpty ? .null : .string(text)),
@@ -61,7 +61,7 @@ package enum AnthropicResponse {
         if !toolCalls.isEmpty { message.append(("tool_calls", .array(toolCalls))) }
         var tokens = Usage()
         tokens.read(root["usage"])
-        let answer: AnthropicJSON = .object([
+        let answer: WireJSON = .object([
             ("id", .string(id)), ("object", .string("chat.completion")), ("created", .int(0)),
             ("model", .string(model)),
             (
@@ -80,7 +80,7 @@ package enum AnthropicResponse {
 
     /// Anthropic's `stop_reason` → OpenAI's `finish_reason`. `pause_turn` (a server tool paused the turn)
     /// and anything newer end the answer as a plain stop; null stays null (a stream not yet finished).
-    package static func finishReason(_ stopReason: String?) -> AnthropicJSON {
+    package static func finishReason(_ stopReason: String?) -> WireJSON {
         switch stopReason {
         case nil: .null
         case "max_tokens", "model_context_window_exceeded": .string("length")
@@ -110,7 +110,7 @@ package enum AnthropicResponse {
 
         /// OpenAI's usage: its prompt tokens count every input token, cached or not, while Anthropic's
         /// `input_tokens` leaves out the tokens read from or written to the prompt cache.
-        package var openAI: AnthropicJSON {
+        package var openAI: WireJSON {
             let prompt = input + cacheRead + cacheCreation
             return .object([
                 ("prompt_tokens", .int(prompt)), ("completion_tokens", .int(output)),

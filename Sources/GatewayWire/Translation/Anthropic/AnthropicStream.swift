@@ -90,7 +90,7 @@ package struct AnthropicStreamTranslator: StreamTranslator {
         case "message_stop":
             sendFinish("end_turn", into: &output)
             if includeUsage {
-                let chunk: AnthropicJSON = .object(header + [("choices", .array([])), ("usage", usage.openAI)])
+                let chunk: WireJSON = .object(header + [("choices", .array([])), ("usage", usage.openAI)])
                 Self.append(chunk, to: &output)
             }
             output.append(contentsOf: "data: [DONE]\n\n".utf8)
@@ -121,9 +121,9 @@ package struct AnthropicStreamTranslator: StreamTranslator {
             // The input streams as input_json_delta pieces; a start that already carries one sends it whole.
             var arguments = ""
             if let input = block["input"], input.kind == .object, input.count > 0 {
-                arguments = AnthropicJSON.compactText(input)
+                arguments = WireJSON.compactText(input)
             }
-            let call: AnthropicJSON = .object([
+            let call: WireJSON = .object([
                 ("index", .int(callIndex)), ("id", .string(callID)), ("type", .string("function")),
                 ("function", .object([("name", .string(name)), ("arguments", .string(arguments))])),
             ])
@@ -144,7 +144,7 @@ package struct AnthropicStreamTranslator: StreamTranslator {
             guard let index = root["index"]?.int, let callIndex = toolCallIndex[index],
                 let piece = delta["partial_json"]?.string, !piece.isEmpty
             else { return }
-            let call: AnthropicJSON = .object([
+            let call: WireJSON = .object([
                 ("index", .int(callIndex)), ("function", .object([("arguments", .string(piece))])),
             ])
             sendDelta([("tool_calls", .array([call]))], into: &output)
@@ -155,7 +155,7 @@ package struct AnthropicStreamTranslator: StreamTranslator {
 
     // MARK: - Chunks
 
-    private var header: [(String, AnthropicJSON)] {
+    private var header: [(String, WireJSON)] {
         [
             ("id", .string(id)), ("object", .string("chat.completion.chunk")), ("created", .int(0)),
             ("model", .string(model)),
@@ -168,7 +168,7 @@ package struct AnthropicStreamTranslator: StreamTranslator {
         sendChunk(delta: [("role", .string("assistant")), ("content", .string(""))], finish: .null, into: &output)
     }
 
-    private mutating func sendDelta(_ delta: [(String, AnthropicJSON)], into output: inout [UInt8]) {
+    private mutating func sendDelta(_ delta: [(String, WireJSON)], into output: inout [UInt8]) {
         startIfNeeded(into: &output)
         sendChunk(delta: delta, finish: .null, into: &output)
     }
@@ -180,8 +180,8 @@ package struct AnthropicStreamTranslator: StreamTranslator {
         sendChunk(delta: [], finish: AnthropicResponse.finishReason(stopReason), into: &output)
     }
 
-    private func sendChunk(delta: [(String, AnthropicJSON)], finish: AnthropicJSON, into output: inout [UInt8]) {
-        let choice: AnthropicJSON = .object([
+    private func sendChunk(delta: [(String, WireJSON)], finish: WireJSON, into output: inout [UInt8]) {
+        let choice: WireJSON = .object([
             ("index", .int(0)), ("delta", .object(delta)), ("logprobs", .null), ("finish_reason", finish),
         ])
         var members = header + [("choices", .array([choice]))]
@@ -189,7 +189,7 @@ package struct AnthropicStreamTranslator: StreamTranslator {
         Self.append(.object(members), to: &output)
     }
 
-    private static func append(_ chunk: AnthropicJSON, to output: inout [UInt8]) {
+    private static func append(_ chunk: WireJSON, to output: inout [UInt8]) {
         output.append(contentsOf: "data: ".utf8)
         chunk.write(into: &output)
         output.append(contentsOf: "\n\n".utf8)

@@ -13,27 +13,27 @@
 /// let members = try AnthropicTools.translate(document.root)  // [("tools", ...), ("tool_choice", ...)]
 /// ```
 package enum AnthropicTools {
-    package static func translate(_ root: JSONValue) throws(TranslationError) -> [(String, AnthropicJSON)] {
+    package static func translate(_ root: JSONValue) throws(TranslationError) -> [(String, WireJSON)] {
         guard let tools = AnthropicRequest.present(root, "tools") else { return [] }
         guard tools.kind == .array else { throw TranslationError("'tools' must be an array.", param: "tools") }
         guard tools.count > 0 else { return [] }
-        var translated: [AnthropicJSON] = []
+        var translated: [WireJSON] = []
         for (index, tool) in tools.items.enumerated() {
             translated.append(try function(tool, path: "tools[\(index)]"))
         }
-        var members: [(String, AnthropicJSON)] = [("tools", .array(translated))]
+        var members: [(String, WireJSON)] = [("tools", .array(translated))]
         if let choice = try choice(root) { members.append(("tool_choice", choice)) }
         return members
     }
 
-    private static func function(_ tool: JSONValue, path: String) throws(TranslationError) -> AnthropicJSON {
+    private static func function(_ tool: JSONValue, path: String) throws(TranslationError) -> WireJSON {
         guard tool["type"]?.stringEquals("function") == true, let function = tool["function"] else {
             throw TranslationError("Only function tools are translated for Anthropic models.", param: "\(path).type")
         }
         guard let name = function["name"]?.string else {
             throw TranslationError("\(path).function.name must be a string.", param: "\(path).function.name")
         }
-        var members: [(String, AnthropicJSON)] = [("name", .string(name))]
+        var members: [(String, WireJSON)] = [("name", .string(name))]
         if let description = AnthropicRequest.present(function, "description") {
             guard let text = description.string else {
                 throw TranslationError(
@@ -53,13 +53,13 @@ package enum AnthropicTools {
         return .object(members)
     }
 
-    private static func choice(_ root: JSONValue) throws(TranslationError) -> AnthropicJSON? {
+    private static func choice(_ root: JSONValue) throws(TranslationError) -> WireJSON? {
         let parallel = AnthropicRequest.present(root, "parallel_tool_calls")
         if let parallel, parallel.bool == nil {
             throw TranslationError("'parallel_tool_calls' must be a boolean.", param: "parallel_tool_calls")
         }
         let disableParallel = parallel?.bool == false
-        var members: [(String, AnthropicJSON)]
+        var members: [(String, WireJSON)]
         if let choice = AnthropicRequest.present(root, "tool_choice") {
             if let mode = choice.string {
                 switch mode {

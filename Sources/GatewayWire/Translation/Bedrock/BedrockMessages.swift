@@ -25,7 +25,7 @@
 /// ```
 package struct BedrockConversation {
     package private(set) var system: [String] = []
-    private(set) var turns: [(role: String, blocks: [BedrockJSON])] = []
+    private(set) var turns: [(role: String, blocks: [WireJSON])] = []
     /// Whether a turn holds a `toolUse` or `toolResult` block: Converse then requires a `toolConfig`.
     package private(set) var usesTools = false
 
@@ -57,14 +57,14 @@ package struct BedrockConversation {
     }
 
     /// `system` as Converse writes it: `[{"text": ...}, ...]`.
-    package var systemJSON: BedrockJSON { .array(system.map { .object([("text", .string($0))]) }) }
+    package var systemJSON: WireJSON { .array(system.map { .object([("text", .string($0))]) }) }
 
     /// `messages` as Converse writes them: content is always an array of blocks.
-    package var turnsJSON: BedrockJSON {
+    package var turnsJSON: WireJSON {
         .array(turns.map { .object([("role", .string($0.role)), ("content", .array($0.blocks))]) })
     }
 
-    private mutating func append(_ role: String, _ blocks: [BedrockJSON]) {
+    private mutating func append(_ role: String, _ blocks: [WireJSON]) {
         guard !blocks.isEmpty else { return }
         if let last = turns.indices.last, turns[last].role == role {
             turns[last].blocks += blocks
@@ -73,7 +73,7 @@ package struct BedrockConversation {
         }
     }
 
-    private static func text(_ text: String) -> BedrockJSON { .object([("text", .string(text))]) }
+    private static func text(_ text: String) -> WireJSON { .object([("text", .string(text))]) }
 
     // MARK: - Content
 
@@ -96,7 +96,7 @@ package struct BedrockConversation {
         return texts.joined(separator: "\n\n")
     }
 
-    private static func userBlocks(_ content: JSONValue?, path: String) throws(TranslationError) -> [BedrockJSON] {
+    private static func userBlocks(_ content: JSONValue?, path: String) throws(TranslationError) -> [WireJSON] {
         guard let content, !content.isNull else {
             throw TranslationError("\(path): a user message needs content.", param: path)
         }
@@ -104,7 +104,7 @@ package struct BedrockConversation {
         guard content.kind == .array else {
             throw TranslationError("\(path) must be a string or an array of content parts.", param: path)
         }
-        var blocks: [BedrockJSON] = []
+        var blocks: [WireJSON] = []
         for (index, part) in content.items.enumerated() {
             let partPath = "\(path)[\(index)]"
             switch part["type"]?.string ?? "" {
@@ -128,7 +128,7 @@ package struct BedrockConversation {
 
     /// An `image_url` part → a Converse image block. `detail` has no Converse counterpart (it sets OpenAI's
     /// resolution and cost, not what the image shows), so it is not carried.
-    private static func image(_ imageURL: JSONValue?, path: String) throws(TranslationError) -> BedrockJSON {
+    private static func image(_ imageURL: JSONValue?, path: String) throws(TranslationError) -> WireJSON {
         guard let url = imageURL?["url"]?.string ?? imageURL?.string else {
             throw TranslationError("\(path).url must be a string.", param: "\(path).url")
         }
@@ -164,9 +164,8 @@ package struct BedrockConversation {
         ])
     }
 
-    private mutating func assistantBlocks(_ message: JSONValue, path: String) throws(TranslationError) -> [BedrockJSON]
-    {
-        var blocks: [BedrockJSON] = []
+    private mutating func assistantBlocks(_ message: JSONValue, path: String) throws(TranslationError) -> [WireJSON] {
+        var blocks: [WireJSON] = []
         if let content = message["content"], !content.isNull {
             if let string = content.string {
                 if !string.isEmpty { blocks.append(Self.text(string)) }
@@ -207,7 +206,7 @@ package struct BedrockConversation {
         return blocks
     }
 
-    private static func toolUse(_ call: JSONValue, path: String) throws(TranslationError) -> BedrockJSON {
+    private static func toolUse(_ call: JSONValue, path: String) throws(TranslationError) -> WireJSON {
         guard call["type"].map({ $0.isNull || $0.stringEquals("function") }) ?? true else {
             throw TranslationError("Only function tool calls are translated for Bedrock models.", param: "\(path).type")
         }
@@ -219,7 +218,7 @@ package struct BedrockConversation {
         }
         let argumentsPath = "\(path).function.arguments"
         let arguments = call["function"]?["arguments"]?.string ?? ""
-        var input: BedrockJSON = .object([])  // a call without arguments: some clients send ""
+        var input: WireJSON = .object([])  // a call without arguments: some clients send ""
         if !arguments.allSatisfy(\.isWhitespace) {
             let parsed: JSONDocument
             do {
@@ -239,14 +238,14 @@ package struct BedrockConversation {
         ])
     }
 
-    private static func toolResult(_ message: JSONValue, path: String) throws(TranslationError) -> BedrockJSON {
+    private static func toolResult(_ message: JSONValue, path: String) throws(TranslationError) -> WireJSON {
         guard let id = message["tool_call_id"]?.string else {
             throw TranslationError("\(path).tool_call_id must be a string.", param: "\(path).tool_call_id")
         }
         let string = try plainText(message["content"], path: "\(path).content")
         // An empty result is still a result the model must see answered; an empty list says so without a
         // blank text block, which Converse refuses.
-        let content: BedrockJSON = string.isEmpty ? .array([]) : .array([text(string)])
+        let content: WireJSON = string.isEmpty ? .array([]) : .array([text(string)])
         return .object([("toolResult", .object([("toolUseId", .string(id)), ("content", content)]))])
     }
 }

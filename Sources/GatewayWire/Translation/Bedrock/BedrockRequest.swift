@@ -62,28 +62,28 @@ package enum BedrockRequest {
             }
         }
         try refuseUnsupported(root)
-        if let stream = BedrockJSON.present(root, "stream"), stream.bool == nil {
+        if let stream = WireJSON.present(root, "stream"), stream.bool == nil {
             throw TranslationError("'stream' must be a boolean.", param: "stream")
         }
 
-        guard let messages = BedrockJSON.present(root, "messages"), messages.kind == .array else {
+        guard let messages = WireJSON.present(root, "messages"), messages.kind == .array else {
             throw TranslationError("'messages' must be an array of messages.", param: "messages")
         }
         let conversation = try BedrockConversation(messages: messages)
-        var body: [(String, BedrockJSON)] = [("messages", conversation.turnsJSON)]
+        var body: [(String, WireJSON)] = [("messages", conversation.turnsJSON)]
         if !conversation.system.isEmpty { body.append(("system", conversation.systemJSON)) }
         if let config = try inferenceConfig(root) { body.append(("inferenceConfig", config)) }
         if let tools = try BedrockTools.toolConfig(root, conversationUsesTools: conversation.usesTools) {
             body.append(("toolConfig", tools))
         }
-        return BedrockJSON.object(body).bytes
+        return WireJSON.object(body).bytes
     }
 
-    private static func inferenceConfig(_ root: JSONValue) throws(TranslationError) -> BedrockJSON? {
-        var members: [(String, BedrockJSON)] = []
+    private static func inferenceConfig(_ root: JSONValue) throws(TranslationError) -> WireJSON? {
+        var members: [(String, WireJSON)] = []
         // `max_completion_tokens` is OpenAI's current name and wins over the deprecated `max_tokens`.
         for key in ["max_completion_tokens", "max_tokens"] {
-            guard let value = BedrockJSON.present(root, key) else { continue }
+            guard let value = WireJSON.present(root, key) else { continue }
             guard let limit = value.int, limit >= 1 else {
                 throw TranslationError("'\(key)' must be an integer of at least 1.", param: key)
             }
@@ -91,7 +91,7 @@ package enum BedrockRequest {
             break
         }
         for (key, name) in [("temperature", "temperature"), ("top_p", "topP")] {
-            guard let value = BedrockJSON.present(root, key) else { continue }
+            guard let value = WireJSON.present(root, key) else { continue }
             guard value.kind == .number else { throw TranslationError("'\(key)' must be a number.", param: key) }
             members.append((name, .copy(value)))
         }
@@ -99,13 +99,13 @@ package enum BedrockRequest {
         return members.isEmpty ? nil : .object(members)
     }
 
-    private static func stopSequences(_ root: JSONValue) throws(TranslationError) -> BedrockJSON? {
-        guard let stop = BedrockJSON.present(root, "stop") else { return nil }
+    private static func stopSequences(_ root: JSONValue) throws(TranslationError) -> WireJSON? {
+        guard let stop = WireJSON.present(root, "stop") else { return nil }
         if let single = stop.string { return single.isEmpty ? nil : .array([.string(single)]) }
         guard stop.kind == .array else {
             throw TranslationError("'stop' must be a string or an array of strings.", param: "stop")
         }
-        var sequences: [BedrockJSON] = []
+        var sequences: [WireJSON] = []
         for item in stop.items {
             guard let text = item.string else {
                 throw TranslationError("'stop' must be a string or an array of strings.", param: "stop")
@@ -119,44 +119,44 @@ package enum BedrockRequest {
     /// Fields whose non-default values ask for something Converse cannot do: refused with a 400 rather
     /// than answered differently from what the client asked.
     private static func refuseUnsupported(_ root: JSONValue) throws(TranslationError) {
-        if let n = BedrockJSON.present(root, "n"), n.int != 1 {
+        if let n = WireJSON.present(root, "n"), n.int != 1 {
             throw TranslationError("Bedrock models return one choice: 'n' must be 1.", param: "n")
         }
-        if let logprobs = BedrockJSON.present(root, "logprobs"), logprobs.bool != false {
+        if let logprobs = WireJSON.present(root, "logprobs"), logprobs.bool != false {
             throw TranslationError("Bedrock models do not return log probabilities ('logprobs').", param: "logprobs")
         }
-        if let top = BedrockJSON.present(root, "top_logprobs"), top.int != 0 {
+        if let top = WireJSON.present(root, "top_logprobs"), top.int != 0 {
             throw TranslationError(
                 "Bedrock models do not return log probabilities ('top_logprobs').", param: "top_logprobs")
         }
-        if let bias = BedrockJSON.present(root, "logit_bias"), bias.kind != .object || bias.count > 0 {
+        if let bias = WireJSON.present(root, "logit_bias"), bias.kind != .object || bias.count > 0 {
             throw TranslationError("Bedrock models do not support 'logit_bias'.", param: "logit_bias")
         }
         for key in ["frequency_penalty", "presence_penalty"] {
-            guard let value = BedrockJSON.present(root, key), value.double != 0 else { continue }
+            guard let value = WireJSON.present(root, key), value.double != 0 else { continue }
             throw TranslationError("Bedrock's Converse API has no '\(key)' (only 0 is accepted).", param: key)
         }
-        if let format = BedrockJSON.present(root, "response_format"),
+        if let format = WireJSON.present(root, "response_format"),
             !(format["type"]?.stringEquals("text") ?? false)
         {
             throw TranslationError(
                 "Bedrock's Converse API has no JSON mode: 'response_format' may only be {\"type\": \"text\"}; "
                     + "describe the JSON in the prompt or use a tool instead.", param: "response_format")
         }
-        if let modalities = BedrockJSON.present(root, "modalities"),
+        if let modalities = WireJSON.present(root, "modalities"),
             modalities.kind != .array || !modalities.items.allSatisfy({ $0.stringEquals("text") })
         {
             throw TranslationError("Bedrock models answer with text only ('modalities').", param: "modalities")
         }
-        if BedrockJSON.present(root, "audio") != nil {
+        if WireJSON.present(root, "audio") != nil {
             throw TranslationError("Bedrock models do not produce audio ('audio').", param: "audio")
         }
-        if BedrockJSON.present(root, "web_search_options") != nil {
+        if WireJSON.present(root, "web_search_options") != nil {
             throw TranslationError(
                 "Web search ('web_search_options') is not available through this gateway for Bedrock models.",
                 param: "web_search_options")
         }
-        for key in ["functions", "function_call"] where BedrockJSON.present(root, key) != nil {
+        for key in ["functions", "function_call"] where WireJSON.present(root, key) != nil {
             throw TranslationError(
                 "'\(key)' is deprecated and not translated: use 'tools' and 'tool_choice'.", param: key)
         }

@@ -29,7 +29,7 @@ package enum BedrockResponse {
                     ?? "Bedrock's answer is not a Converse answer (no 'output.message.content' array).")
         }
         var text = ""
-        var toolCalls: [BedrockJSON] = []
+        var toolCalls: [WireJSON] = []
         for block in content.items {
             if let piece = block["text"]?.string {
                 text += piece
@@ -37,7 +37,7 @@ package enum BedrockResponse {
                 guard let callID = toolUse["toolUseId"]?.string, let name = toolUse["name"]?.string else {
                     throw TranslationError("Bedrock's answer has a toolUse block without a toolUseId or a name.")
                 }
-                let arguments = toolUse["input"].map(BedrockJSON.compactText) ?? "{}"
+                let arguments = toolUse["input"].map(WireJSON.compactText) ?? "{}"
                 toolCalls.append(
                     .object([
                         ("id", .string(callID)), ("type", .string("function")),
@@ -45,7 +45,7 @@ package enum BedrockResponse {
                     ]))
             }
         }
-        var message: [(String, BedrockJSON)] = [
+        var message: [(String, WireJSON)] = [
             ("role", .string("assistant")),
             // OpenAI's content is null when the model only calls tools.
             ("content", text.isEmpty && !toolCalls.isEmpty ? .null : .string(text)),
@@ -54,11 +54,11 @@ package enum BedrockResponse {
         if !toolCalls.isEmpty { message.append(("tool_calls", .array(toolCalls))) }
         var tokens = Usage()
         tokens.read(root["usage"])
-        let choice: BedrockJSON = .object([
+        let choice: WireJSON = .object([
             ("index", .int(0)), ("message", .object(message)), ("logprobs", .null),
             ("finish_reason", finishReason(root["stopReason"]?.string)),
         ])
-        let answer: BedrockJSON = .object([
+        let answer: WireJSON = .object([
             ("id", .string(id)), ("object", .string("chat.completion")), ("created", .int(0)),
             ("model", .string(model)), ("choices", .array([choice])), ("usage", tokens.openAI),
         ])
@@ -68,7 +68,7 @@ package enum BedrockResponse {
     /// Converse's `stopReason` → OpenAI's `finish_reason`. `malformed_model_output` / `malformed_tool_use`
     /// (the model's output could not be parsed) and reasons added later end the answer as a plain stop;
     /// nil stays null.
-    package static func finishReason(_ stopReason: String?) -> BedrockJSON {
+    package static func finishReason(_ stopReason: String?) -> WireJSON {
         switch stopReason {
         case nil: .null
         case "max_tokens", "model_context_window_exceeded": .string("length")
@@ -97,7 +97,7 @@ package enum BedrockResponse {
 
         /// OpenAI's usage: its prompt tokens count every input token, cached or not, while Converse's
         /// `inputTokens` leaves out the tokens read from or written to the prompt cache.
-        package var openAI: BedrockJSON {
+        package var openAI: WireJSON {
             let prompt = input + cacheRead + cacheWrite
             return .object([
                 ("prompt_tokens", .int(prompt)), ("completion_tokens", .int(output)),

@@ -127,7 +127,7 @@ package struct BedrockStreamTranslator: StreamTranslator {
         }
         let callIndex = toolCallIndex.count
         toolCallIndex[index] = callIndex
-        let call: BedrockJSON = .object([
+        let call: WireJSON = .object([
             ("index", .int(callIndex)), ("id", .string(callID)), ("type", .string("function")),
             ("function", .object([("name", .string(name)), ("arguments", .string(""))])),
         ])
@@ -141,7 +141,7 @@ package struct BedrockStreamTranslator: StreamTranslator {
         } else if let piece = delta["toolUse"]?["input"]?.string {
             guard let index = root["contentBlockIndex"]?.int, let callIndex = toolCallIndex[index], !piece.isEmpty
             else { return }
-            let call: BedrockJSON = .object([
+            let call: WireJSON = .object([
                 ("index", .int(callIndex)), ("function", .object([("arguments", .string(piece))])),
             ])
             sendDelta([("tool_calls", .array([call]))], into: &output)
@@ -151,7 +151,7 @@ package struct BedrockStreamTranslator: StreamTranslator {
 
     // MARK: - Chunks
 
-    private var header: [(String, BedrockJSON)] {
+    private var header: [(String, WireJSON)] {
         [
             ("id", .string(id)), ("object", .string("chat.completion.chunk")), ("created", .int(0)),
             ("model", .string(model)),
@@ -164,7 +164,7 @@ package struct BedrockStreamTranslator: StreamTranslator {
         sendChunk(delta: [("role", .string("assistant")), ("content", .string(""))], finish: .null, into: &output)
     }
 
-    private mutating func sendDelta(_ delta: [(String, BedrockJSON)], into output: inout [UInt8]) {
+    private mutating func sendDelta(_ delta: [(String, WireJSON)], into output: inout [UInt8]) {
         startIfNeeded(into: &output)
         sendChunk(delta: delta, finish: .null, into: &output)
     }
@@ -185,8 +185,8 @@ package struct BedrockStreamTranslator: StreamTranslator {
         completed = true
     }
 
-    private func sendChunk(delta: [(String, BedrockJSON)], finish: BedrockJSON, into output: inout [UInt8]) {
-        let choice: BedrockJSON = .object([
+    private func sendChunk(delta: [(String, WireJSON)], finish: WireJSON, into output: inout [UInt8]) {
+        let choice: WireJSON = .object([
             ("index", .int(0)), ("delta", .object(delta)), ("logprobs", .null), ("finish_reason", finish),
         ])
         var members = header + [("choices", .array([choice]))]
@@ -194,7 +194,7 @@ package struct BedrockStreamTranslator: StreamTranslator {
         Self.append(.object(members), to: &output)
     }
 
-    private static func append(_ chunk: BedrockJSON, to output: inout [UInt8]) {
+    private static func append(_ chunk: WireJSON, to output: inout [UInt8]) {
         output.append(contentsOf: "data: ".utf8)
         chunk.write(into: &output)
         output.append(contentsOf: "\n\n".utf8)

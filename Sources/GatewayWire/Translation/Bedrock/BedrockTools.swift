@@ -21,19 +21,19 @@
 /// ```
 package enum BedrockTools {
     package static func toolConfig(_ root: JSONValue, conversationUsesTools: Bool) throws(TranslationError)
-        -> BedrockJSON?
+        -> WireJSON?
     {
-        if let parallel = BedrockJSON.present(root, "parallel_tool_calls"), parallel.bool == nil {
+        if let parallel = WireJSON.present(root, "parallel_tool_calls"), parallel.bool == nil {
             throw TranslationError("'parallel_tool_calls' must be a boolean.", param: "parallel_tool_calls")
         }
-        guard let tools = BedrockJSON.present(root, "tools") else { return nil }
+        guard let tools = WireJSON.present(root, "tools") else { return nil }
         guard tools.kind == .array else { throw TranslationError("'tools' must be an array.", param: "tools") }
         guard tools.count > 0 else { return nil }
-        var specs: [BedrockJSON] = []
+        var specs: [WireJSON] = []
         for (index, tool) in tools.items.enumerated() {
             specs.append(try toolSpec(tool, path: "tools[\(index)]"))
         }
-        var members: [(String, BedrockJSON)] = [("tools", .array(specs))]
+        var members: [(String, WireJSON)] = [("tools", .array(specs))]
         switch try choice(root) {
         case .none:
             break
@@ -45,23 +45,23 @@ package enum BedrockTools {
         return .object(members)
     }
 
-    private static func toolSpec(_ tool: JSONValue, path: String) throws(TranslationError) -> BedrockJSON {
+    private static func toolSpec(_ tool: JSONValue, path: String) throws(TranslationError) -> WireJSON {
         guard tool["type"]?.stringEquals("function") == true, let function = tool["function"] else {
             throw TranslationError("Only function tools are translated for Bedrock models.", param: "\(path).type")
         }
         guard let name = function["name"]?.string else {
             throw TranslationError("\(path).function.name must be a string.", param: "\(path).function.name")
         }
-        var members: [(String, BedrockJSON)] = [("name", .string(name))]
-        if let description = BedrockJSON.present(function, "description") {
+        var members: [(String, WireJSON)] = [("name", .string(name))]
+        if let description = WireJSON.present(function, "description") {
             guard let text = description.string else {
                 throw TranslationError(
                     "\(path).function.description must be a string.", param: "\(path).function.description")
             }
             if !text.isEmpty { members.append(("description", .string(text))) }
         }
-        let schema: BedrockJSON
-        if let parameters = BedrockJSON.present(function, "parameters") {
+        let schema: WireJSON
+        if let parameters = WireJSON.present(function, "parameters") {
             guard parameters.kind == .object else {
                 throw TranslationError(
                     "\(path).function.parameters must be a JSON Schema object.", param: "\(path).function.parameters")
@@ -75,8 +75,8 @@ package enum BedrockTools {
     }
 
     /// nil: no `tool_choice`; `.some(nil)`: `none`; else the Converse `toolChoice`.
-    private static func choice(_ root: JSONValue) throws(TranslationError) -> BedrockJSON?? {
-        guard let choice = BedrockJSON.present(root, "tool_choice") else { return .none }
+    private static func choice(_ root: JSONValue) throws(TranslationError) -> WireJSON?? {
+        guard let choice = WireJSON.present(root, "tool_choice") else { return .none }
         if let mode = choice.string {
             switch mode {
             case "auto": return .object([("auto", .object([]))])

@@ -20,13 +20,13 @@
 package enum GeminiContents {
     /// The `contents` array and the `systemInstruction` (nil without system messages).
     package static func translate(_ messages: JSONValue) throws(TranslationError) -> (
-        contents: GeminiJSON, systemInstruction: GeminiJSON?
+        contents: WireJSON, systemInstruction: WireJSON?
     ) {
         guard messages.kind == .array else { throw TranslationError("messages must be an array", param: "messages") }
-        var systemParts: [GeminiJSON] = []
-        var turns: [(role: String, parts: [GeminiJSON])] = []
+        var systemParts: [WireJSON] = []
+        var turns: [(role: String, parts: [WireJSON])] = []
         var toolNames: [String: String] = [:]  // tool call id → function name, the latest call wins
-        func append(_ role: String, _ parts: [GeminiJSON]) {
+        func append(_ role: String, _ parts: [WireJSON]) {
             guard !parts.isEmpty else { return }
             if let last = turns.last, last.role == role {
                 turns[turns.count - 1].parts.append(contentsOf: parts)
@@ -61,9 +61,9 @@ package enum GeminiContents {
                 throw TranslationError("message role '\(role)' cannot be sent to Gemini", param: param + ".role")
             }
         }
-        let contents = GeminiJSON.array(
+        let contents = WireJSON.array(
             turns.map { .object([("role", .string($0.role)), ("parts", .array($0.parts))]) })
-        let system = systemParts.isEmpty ? nil : GeminiJSON.object([("parts", .array(systemParts))])
+        let system = systemParts.isEmpty ? nil : WireJSON.object([("parts", .array(systemParts))])
         return (contents, system)
     }
 
@@ -71,14 +71,14 @@ package enum GeminiContents {
 
     /// The text of a string or text-part content (system and assistant messages: no media there).
     private static func textParts(_ content: JSONValue?, param: String, allowRefusal: Bool = false)
-        throws(TranslationError) -> [GeminiJSON]
+        throws(TranslationError) -> [WireJSON]
     {
         guard let content, !content.isNull else { return [] }
         if let text = content.string { return text.isEmpty ? [] : [.object([("text", .string(text))])] }
         guard content.kind == .array else {
             throw TranslationError("content must be a string or an array", param: param)
         }
-        var parts: [GeminiJSON] = []
+        var parts: [WireJSON] = []
         var index = 0
         for part in content.items {
             let here = "\(param)[\(index)]"
@@ -96,13 +96,13 @@ package enum GeminiContents {
     }
 
     /// A user message's content: text, images, audio and files.
-    private static func userParts(_ content: JSONValue?, param: String) throws(TranslationError) -> [GeminiJSON] {
+    private static func userParts(_ content: JSONValue?, param: String) throws(TranslationError) -> [WireJSON] {
         guard let content, !content.isNull else { throw TranslationError("a user message needs content", param: param) }
         if let text = content.string { return [.object([("text", .string(text))])] }
         guard content.kind == .array else {
             throw TranslationError("content must be a string or an array", param: param)
         }
-        var parts: [GeminiJSON] = []
+        var parts: [WireJSON] = []
         var index = 0
         for part in content.items {
             let here = "\(param)[\(index)]"
@@ -138,7 +138,7 @@ package enum GeminiContents {
     }
 
     /// `data:<type>;base64,<data>` → inlineData; http(s) → fileData.
-    static func media(url: String, param: String) throws(TranslationError) -> GeminiJSON {
+    static func media(url: String, param: String) throws(TranslationError) -> WireJSON {
         if url.hasPrefix("data:") {
             let rest = url.dropFirst(5)
             guard let comma = rest.firstIndex(of: ","), rest[..<comma].hasSuffix(";base64") else {
@@ -158,7 +158,7 @@ package enum GeminiContents {
         ])
     }
 
-    private static func inlineData(mimeType: String, data: String) -> GeminiJSON {
+    private static func inlineData(mimeType: String, data: String) -> WireJSON {
         .object([("inlineData", .object([("mimeType", .string(mimeType)), ("data", .string(data))]))])
     }
 
@@ -187,10 +187,10 @@ package enum GeminiContents {
     // MARK: - Tools
 
     private static func functionCalls(_ calls: JSONValue, param: String, names: inout [String: String])
-        throws(TranslationError) -> [GeminiJSON]
+        throws(TranslationError) -> [WireJSON]
     {
         guard calls.kind == .array else { throw TranslationError("tool_calls must be an array", param: param) }
-        var parts: [GeminiJSON] = []
+        var parts: [WireJSON] = []
         var index = 0
         for call in calls.items {
             let here = "\(param)[\(index)]"
@@ -206,7 +206,7 @@ package enum GeminiContents {
     }
 
     /// `{name, arguments: "<json>"}` → `{functionCall: {name, args}}`.
-    private static func functionCall(_ function: JSONValue, param: String) throws(TranslationError) -> GeminiJSON {
+    private static func functionCall(_ function: JSONValue, param: String) throws(TranslationError) -> WireJSON {
         guard let name = function["name"]?.string else {
             throw TranslationError("a tool call needs a name", param: param + ".name")
         }
@@ -227,7 +227,7 @@ package enum GeminiContents {
     /// A tool result → `{functionResponse: {name, response: {content}}}`; a result that is a JSON object
     /// or array goes as that value, any other text as a string.
     private static func functionResponse(_ message: JSONValue, role: String, param: String, names: [String: String])
-        throws(TranslationError) -> GeminiJSON
+        throws(TranslationError) -> WireJSON
     {
         let name: String
         if role == "function" {
@@ -253,7 +253,7 @@ package enum GeminiContents {
         } else if let content, content.kind == .array {
             for part in content.items { text += part["text"]?.string ?? "" }
         }
-        var value = GeminiJSON.string(text)
+        var value = WireJSON.string(text)
         if let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
             first == UInt8(ascii: "{") || first == UInt8(ascii: "["),
             let parsed = try? JSONDocument(parsing: text)

@@ -44,15 +44,15 @@ package struct GeminiEmbeddings: Sendable {
             dimensions = int
         }
         let modelPath = model.hasPrefix("models/") ? model : "models/" + model
-        let requests: [GeminiJSON] = texts.map { text in
-            var request: [(String, GeminiJSON)] = [
+        let requests: [WireJSON] = texts.map { text in
+            var request: [(String, WireJSON)] = [
                 ("model", .string(modelPath)),
                 ("content", .object([("parts", .array([.object([("text", .string(text))])]))])),
             ]
             if let dimensions { request.append(("outputDimensionality", .int(dimensions))) }
             return .object(request)
         }
-        return GeminiJSON.object([("requests", .array(requests))]).bytes
+        return WireJSON.object([("requests", .array(requests))]).bytes
     }
 
     /// The OpenAI answer for Gemini's `batchEmbedContents` (or `embedContent`: `{embedding: {values}}`)
@@ -78,12 +78,12 @@ package struct GeminiEmbeddings: Sendable {
         }
         let base64 =
             try request.map { document throws(TranslationError) in try Self.encoding(document.root) } == "base64"
-        var data: [GeminiJSON] = []
+        var data: [WireJSON] = []
         for (index, vector) in vectors.enumerated() {
             guard let values = vector["values"], values.kind == .array else {
                 throw TranslationError("a Gemini embedding has no values")
             }
-            let embedding: GeminiJSON
+            let embedding: WireJSON
             if base64 {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(values.count * 4)
@@ -110,7 +110,7 @@ package struct GeminiEmbeddings: Sendable {
             promptTokens = ((try? Self.inputs(request.root)) ?? []).reduce(0) { $0 + estimateTextTokens($1) }
         }
         let tokens = promptTokens ?? 0
-        return GeminiJSON.object([
+        return WireJSON.object([
             ("object", .string("list")), ("data", .array(data)), ("model", .string(model)),
             ("usage", .object([("prompt_tokens", .int(tokens)), ("total_tokens", .int(tokens))])),
         ]).bytes

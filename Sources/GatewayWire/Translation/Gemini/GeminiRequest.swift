@@ -31,12 +31,12 @@ package enum GeminiRequest {
         guard root.kind == .object else { throw TranslationError("the request body must be a JSON object") }
         guard let messages = root["messages"] else { throw TranslationError("messages is required", param: "messages") }
         let (contents, system) = try GeminiContents.translate(messages)
-        var body: [(String, GeminiJSON)] = [("contents", contents)]
+        var body: [(String, WireJSON)] = [("contents", contents)]
         if let system { body.append(("systemInstruction", system)) }
-        var config: [(String, GeminiJSON)] = []
-        var tools: GeminiJSON?
-        var toolConfig: GeminiJSON?
-        for member in GeminiJSON.lastMembers(of: root) {
+        var config: [(String, WireJSON)] = []
+        var tools: WireJSON?
+        var toolConfig: WireJSON?
+        for member in WireJSON.lastMembers(of: root) {
             let value = member.value
             let key = member.name
             if value.isNull || ignoredFields.contains(key) || key == "messages" { continue }
@@ -81,22 +81,22 @@ package enum GeminiRequest {
         if let tools { body.append(("tools", tools)) }
         if let toolConfig { body.append(("toolConfig", toolConfig)) }
         if !config.isEmpty { body.append(("generationConfig", .object(config))) }
-        return GeminiJSON.object(body).bytes
+        return WireJSON.object(body).bytes
     }
 
-    private static func number(_ value: JSONValue, _ param: String) throws(TranslationError) -> GeminiJSON {
+    private static func number(_ value: JSONValue, _ param: String) throws(TranslationError) -> WireJSON {
         guard value.kind == .number else { throw TranslationError("\(param) must be a number", param: param) }
         return .copy(value)
     }
 
-    private static func integer(_ value: JSONValue, _ param: String) throws(TranslationError) -> GeminiJSON {
+    private static func integer(_ value: JSONValue, _ param: String) throws(TranslationError) -> WireJSON {
         guard let int = value.int else { throw TranslationError("\(param) must be an integer", param: param) }
         return .int(int)
     }
 
     /// `text` → nothing; `json_object` → JSON output; `json_schema` → JSON output constrained by the
     /// schema, converted by ``GeminiSchema`` (which refuses what Gemini cannot express).
-    private static func responseFormat(_ value: JSONValue) throws(TranslationError) -> [(String, GeminiJSON)] {
+    private static func responseFormat(_ value: JSONValue) throws(TranslationError) -> [(String, WireJSON)] {
         switch value["type"]?.string {
         case "text": return []
         case "json_object": return [("responseMimeType", .string("application/json"))]
@@ -122,9 +122,9 @@ package enum GeminiRequest {
 /// ```
 package enum GeminiTools {
     /// `[{type: function, function: {name, description, parameters}}]` → `[{functionDeclarations: [...]}]`.
-    package static func declarations(_ tools: JSONValue) throws(TranslationError) -> GeminiJSON? {
+    package static func declarations(_ tools: JSONValue) throws(TranslationError) -> WireJSON? {
         guard tools.kind == .array else { throw TranslationError("tools must be an array", param: "tools") }
-        var declarations: [GeminiJSON] = []
+        var declarations: [WireJSON] = []
         var index = 0
         for tool in tools.items {
             let param = "tools[\(index)]"
@@ -135,7 +135,7 @@ package enum GeminiTools {
             guard let name = function["name"]?.string else {
                 throw TranslationError("a function tool needs a name", param: param + ".function.name")
             }
-            var declaration: [(String, GeminiJSON)] = [("name", .string(name))]
+            var declaration: [(String, WireJSON)] = [("name", .string(name))]
             if let description = function["description"]?.string {
                 declaration.append(("description", .string(description)))
             }
@@ -159,7 +159,7 @@ package enum GeminiTools {
 
     /// `auto` → AUTO, `none` → NONE, `required` → ANY, a named function → ANY restricted to it,
     /// `allowed_tools` → VALIDATED / ANY restricted to the listed functions.
-    package static func toolConfig(_ choice: JSONValue) throws(TranslationError) -> GeminiJSON {
+    package static func toolConfig(_ choice: JSONValue) throws(TranslationError) -> WireJSON {
         var mode: String
         var names: [String] = []
         if let text = choice.string {
@@ -189,7 +189,7 @@ package enum GeminiTools {
         } else {
             throw TranslationError("tool_choice must be auto, none, required or a function", param: "tool_choice")
         }
-        var config: [(String, GeminiJSON)] = [("mode", .string(mode))]
+        var config: [(String, WireJSON)] = [("mode", .string(mode))]
         if !names.isEmpty { config.append(("allowedFunctionNames", .array(names.map { .string($0) }))) }
         return .object([("functionCallingConfig", .object(config))])
     }

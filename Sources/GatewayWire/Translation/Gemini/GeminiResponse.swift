@@ -30,14 +30,14 @@ package enum GeminiResponse {
         if let error = root["error"], error.kind == .object {
             throw TranslationError("Gemini answered an error: \(error["message"]?.string ?? "unknown")")
         }
-        var choices: [GeminiJSON] = []
+        var choices: [WireJSON] = []
         var position = 0
         for candidate in (root["candidates"] ?? root).items {  // `items` of a non-array is empty
             let index = candidate["index"]?.int ?? position
             position += 1
             let parts = try GeminiCandidateParts(candidate, callIDPrefix: "call_")
             let hasCalls = !parts.toolCalls.isEmpty
-            var message: [(String, GeminiJSON)] = [
+            var message: [(String, WireJSON)] = [
                 ("role", .string("assistant")),
                 ("content", hasCalls && parts.text.isEmpty ? .null : .string(parts.text)),
                 ("refusal", .null),
@@ -56,16 +56,16 @@ package enum GeminiResponse {
             }
             choices.append(blockedChoice)
         }
-        var answer: [(String, GeminiJSON)] = [
+        var answer: [(String, WireJSON)] = [
             ("id", .string(id)), ("object", .string("chat.completion")), ("created", .int(created)),
             ("model", .string(model)), ("choices", .array(choices)),
         ]
         if let metadata = root["usageMetadata"] { answer.append(("usage", usage(metadata))) }
-        return GeminiJSON.object(answer).bytes
+        return WireJSON.object(answer).bytes
     }
 
     /// The choice of an answer whose prompt Gemini blocked.
-    static let blockedChoice = GeminiJSON.object([
+    static let blockedChoice = WireJSON.object([
         ("index", .int(0)),
         ("message", .object([("role", .string("assistant")), ("content", .string("")), ("refusal", .null)])),
         ("logprobs", .null), ("finish_reason", .string("content_filter")),
@@ -89,12 +89,12 @@ package enum GeminiResponse {
     /// `usageMetadata` → OpenAI `usage`. Gemini's `candidatesTokenCount` leaves out thinking tokens, which
     /// OpenAI counts in `completion_tokens` (and details as `reasoning_tokens`); tool-use prompt tokens
     /// count as prompt tokens.
-    package static func usage(_ metadata: JSONValue) -> GeminiJSON {
+    package static func usage(_ metadata: JSONValue) -> WireJSON {
         let prompt = (metadata["promptTokenCount"]?.int ?? 0) + (metadata["toolUsePromptTokenCount"]?.int ?? 0)
         let thoughts = metadata["thoughtsTokenCount"]?.int ?? 0
         let completion = (metadata["candidatesTokenCount"]?.int ?? 0) + thoughts
         let total = metadata["totalTokenCount"]?.int ?? prompt + completion
-        var usage: [(String, GeminiJSON)] = [
+        var usage: [(String, WireJSON)] = [
             ("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)), ("total_tokens", .int(total)),
         ]
         if let cached = metadata["cachedContentTokenCount"]?.int {
@@ -127,7 +127,7 @@ package struct GeminiCandidateParts {
                 guard let name = call["name"]?.string else {
                     throw TranslationError("a Gemini functionCall has no name")
                 }
-                let arguments = call["args"].map { GeminiJSON.compactText($0) } ?? "{}"
+                let arguments = call["args"].map { WireJSON.compactText($0) } ?? "{}"
                 let id = call["id"]?.string ?? "\(callIDPrefix)\(callNumber)"
                 toolCalls.append(GeminiToolCall(id: id, name: name, arguments: arguments, number: callNumber))
                 callNumber += 1
@@ -148,8 +148,8 @@ package struct GeminiToolCall: Sendable, Equatable {
     package var number: Int
 
     /// `{id, type: function, function: {name, arguments}}`, with `index` first in a stream delta.
-    func json(index: Int?) -> GeminiJSON {
-        var members: [(String, GeminiJSON)] = []
+    func json(index: Int?) -> WireJSON {
+        var members: [(String, WireJSON)] = []
         if let index { members.append(("index", .int(index))) }
         members.append(contentsOf: [
             ("id", .string(id)), ("type", .string("function")),

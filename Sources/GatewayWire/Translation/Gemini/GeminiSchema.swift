@@ -36,12 +36,12 @@ package enum GeminiSchema {
     static let maxReferenceDepth = 32
 
     /// The Gemini form of the JSON Schema `schema`; `param` names it in errors.
-    package static func convert(_ schema: JSONValue, param: String) throws(TranslationError) -> GeminiJSON {
+    package static func convert(_ schema: JSONValue, param: String) throws(TranslationError) -> WireJSON {
         try convert(schema, root: schema, param: param, depth: 0)
     }
 
     private static func convert(_ schema: JSONValue, root: JSONValue, param: String, depth: Int)
-        throws(TranslationError) -> GeminiJSON
+        throws(TranslationError) -> WireJSON
     {
         // `true` / `{}` (anything): Gemini has no "any" schema; an object without properties is closest.
         if schema.bool == true { return .object([]) }
@@ -56,9 +56,9 @@ package enum GeminiSchema {
             }
             return try convert(target, root: root, param: param, depth: depth + 1)
         }
-        var members: [(String, GeminiJSON)] = []
+        var members: [(String, WireJSON)] = []
         var nullable = false
-        for member in GeminiJSON.lastMembers(of: schema) {
+        for member in WireJSON.lastMembers(of: schema) {
             let key = member.name
             let value = member.value
             let here = param + "." + key
@@ -72,8 +72,8 @@ package enum GeminiSchema {
                 nullable = nullable || isNullable
             case "properties":
                 guard value.kind == .object else { throw TranslationError("properties must be an object", param: here) }
-                var properties: [(String, GeminiJSON)] = []
-                for property in GeminiJSON.lastMembers(of: value) {
+                var properties: [(String, WireJSON)] = []
+                for property in WireJSON.lastMembers(of: value) {
                     properties.append(
                         (
                             property.name,
@@ -89,7 +89,7 @@ package enum GeminiSchema {
                 members.append(("items", try convert(value, root: root, param: here, depth: depth)))
             case "anyOf", "oneOf":
                 guard value.kind == .array else { throw TranslationError("\(key) must be an array", param: here) }
-                var options: [GeminiJSON] = []
+                var options: [WireJSON] = []
                 var index = 0
                 for option in value.items {
                     // `{"type": "null"}` among the options is Gemini's `nullable`.

@@ -64,7 +64,7 @@ package struct GeminiStreamTranslator: StreamTranslator {
             throw TranslationError("the Gemini stream ended before its last candidate finished")
         }
         if includeUsage {
-            var usage = GeminiJSON.object([
+            var usage = WireJSON.object([
                 ("prompt_tokens", .int(0)), ("completion_tokens", .int(0)), ("total_tokens", .int(0)),
             ])
             if let lastUsage, let document = try? JSONDocument(parsing: lastUsage) {
@@ -94,7 +94,7 @@ package struct GeminiStreamTranslator: StreamTranslator {
         }
         if let usage = root["usageMetadata"] {
             var bytes: [UInt8] = []
-            GeminiJSON.writeCompact(usage, into: &bytes)
+            WireJSON.writeCompact(usage, into: &bytes)
             lastUsage = bytes
         }
         var position = 0
@@ -144,22 +144,22 @@ package struct GeminiStreamTranslator: StreamTranslator {
 
     // MARK: - Chunks
 
-    private func write(delta: GeminiJSON, index: Int, finishReason: String?, into output: inout [UInt8]) {
-        let choice = GeminiJSON.object([
+    private func write(delta: WireJSON, index: Int, finishReason: String?, into output: inout [UInt8]) {
+        let choice = WireJSON.object([
             ("index", .int(index)), ("delta", delta), ("logprobs", .null),
             ("finish_reason", finishReason.map { .string($0) } ?? .null),
         ])
         write(choices: .array([choice]), usage: nil, into: &output)
     }
 
-    private func write(choices: GeminiJSON, usage: GeminiJSON?, into output: inout [UInt8]) {
-        var chunk: [(String, GeminiJSON)] = [
+    private func write(choices: WireJSON, usage: WireJSON?, into output: inout [UInt8]) {
+        var chunk: [(String, WireJSON)] = [
             ("id", .string(id)), ("object", .string("chat.completion.chunk")), ("created", .int(created)),
             ("model", .string(model)), ("choices", choices),
         ]
         if let usage { chunk.append(("usage", usage)) }
         output.append(contentsOf: "data: ".utf8)
-        GeminiJSON.object(chunk).write(into: &output)
+        WireJSON.object(chunk).write(into: &output)
         output.append(contentsOf: "\n\n".utf8)
     }
 }
