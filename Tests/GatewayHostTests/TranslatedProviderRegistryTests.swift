@@ -68,3 +68,24 @@ import Testing
                 == "https://bedrock-runtime.eu-west-3.amazonaws.com/model/m/converse-stream")
     }
 }
+
+/// Keys that would be parsed and not acted on are refused.
+@Suite struct UsageConfigRefusalTests {
+    @Test func maxTokensOnATargetThatNeedsNoneIsRefused() {
+        var config = ConfigFixture.targetConfig(id: "t")
+        config.maxTokens = 100
+        do throws(ProviderRegistry.ResolveError) {
+            _ = try ProviderRegistry.resolve(config, file: "test.yaml")
+            Issue.record("max_tokens accepted on an OpenAI-compatible target")
+        } catch {
+            #expect(error.description.contains("max_tokens"))
+        }
+    }
+
+    @Test func redisOnlyStateKeysAreRefusedWithTheMemoryBackend() {
+        let found = ConfigFixture.errors(
+            ConfigFixture.minimal + "\nstate: {backend: memory, key_prefix: \"x:\", on_state_error: fail_open}\n")
+        #expect(found.count == 2, "\(found)")
+        #expect(found.allSatisfy { $0.contains("only used with backend: redis") }, "\(found)")
+    }
+}

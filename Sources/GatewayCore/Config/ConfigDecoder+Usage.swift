@@ -59,8 +59,12 @@ extension ConfigDecoder {
         if state.backend == .redis && state.url == nil && reader.value("url") == nil {
             diagnostics.error(node, path, "backend redis needs url (redis://host:port)")
         }
-        if state.backend == .memory, let value = reader.value("url") {
-            diagnostics.error(value, reader.path("url"), "url is only used with backend: redis")
+        // Every key acts or is refused: these three only mean something for the shared backend.
+        if state.backend == .memory {
+            for key in ["url", "on_state_error", "key_prefix"] {
+                guard let value = reader.value(key) else { continue }
+                diagnostics.error(value, reader.path(key), "\(key) is only used with backend: redis")
+            }
         }
         return state
     }

@@ -49,6 +49,11 @@ package enum ProviderRegistry {
             throw fail("no model: set `model` or use provider: PROVIDER:KIND:MODEL")
         }
 
+        if config.maxTokens != nil && provider != "anthropic" && config.format != .anthropic {
+            throw fail(
+                "max_tokens is the answer limit sent to Anthropic when the client sets none (Anthropic requires"
+                    + " one); provider '\(provider)' needs none, so it would have no effect: remove it")
+        }
         let adapter: any ProviderAdapter
         switch provider {
         case "echo": adapter = EchoAdapter()
