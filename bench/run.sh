@@ -30,6 +30,12 @@
 #                     minimal SwiftNIO proxy): what the serving stack costs with no gateway logic at all
 #   --keep            keep the temporary work folder (configs, logs, raw results) and print its path
 #   --raw FILE        also copy the raw results (JSON lines) to FILE
+#   --streams N       instead of the comparison: N concurrent SSE streams through the C mock of bench/streams
+#                     (per-event latency from the mock's timestamp in each chunk), directly, through nginx and
+#                     through each setup (default setups: empty,full), one after another; reports failures, CPU
+#                     per event, p50/p99, RSS per open stream and PASS/FAIL against issue 16's targets
+#   --stream-events E events per stream (20)      --stream-gap-ms G  ms between events (500)
+#   --stream-rate R   new connections per second (default: ramp over half a stream's length, >= 1000/s)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,6 +54,11 @@ KEEP=0
 FLOORS=1
 RAW_COPY=""
 POLL_IDLE=0
+STREAMS=0
+STREAM_EVENTS=20
+STREAM_GAP_MS=500
+STREAM_RATE=""
+SETUPS_GIVEN=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -55,7 +66,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --stream-runs) STREAM_RUNS="$2"; shift 2 ;;
-    --setups) SETUPS="$2"; shift 2 ;;
+    --setups) SETUPS="$2"; SETUPS_GIVEN=1; shift 2 ;;
     --api) API="$2"; shift 2 ;;
     --soak) SOAK=1; shift ;;
     --soak-seconds) SOAK_SECONDS="$2"; shift 2 ;;
@@ -65,6 +76,10 @@ while [ $# -gt 0 ]; do
     --no-floors) FLOORS=0; shift ;;
     --poll-idle) POLL_IDLE=1; shift ;;
     --raw) RAW_COPY="$2"; shift 2 ;;
+    --streams) STREAMS="$2"; shift 2 ;;
+    --stream-events) STREAM_EVENTS="$2"; shift 2 ;;
+    --stream-gap-ms) STREAM_GAP_MS="$2"; shift 2 ;;
+    --stream-rate) STREAM_RATE="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -75,6 +90,7 @@ case "$API" in
   *) echo "bench/run.sh: --api must be chat or responses" >&2; exit 2 ;;
 esac
 if [ "$SOAK" = 1 ]; then SETUPS="$SOAK_SETUP"; fi
+if [ "$STREAMS" -gt 0 ]; then FLOORS=0; [ "$SETUPS_GIVEN" = 1 ] || SETUPS=empty,full; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -232,6 +248,9 @@ for setup in ${SETUPS//,/ }; do
     GATEWAY_SETUPS+=("$setup")
   fi
 done
+
+# Stream scale (--streams N) has its own mock, configs and report: bench/streams/streams.sh.
+if [ "$STREAMS" -gt 0 ]; then . "$ROOT/bench/streams/streams.sh"; exit 0; fi
 
 # ---------------------------------------------------------------- configs and servers
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""The report of bench/run.sh --streams: one table and PASS/FAIL lines against issue 16 (Python stdlib only).
+
+Usage: stream_report.py RESULTS.jsonl
+
+Records (written by bench/streams/streams.sh):
+  meta     {"kind":"meta","mode":"streams","streams","events","gap_ms","rate","nofile","targets", machine fields}
+  streams  {"kind":"streams","setup","cpu_ticks","clk_tck","rss_idle_kb","rss_open_kb","rss_end_kb",
+            + stream_load's JSON: ok, failed, failures, events, p50_us, p99_us, p999_us, max_us, all_open_*}
+
+CPU per event = the server's utime + stime during the run ÷ the events the client received (connection set-up
+and teardown included, as a stream costs them). RSS per open stream = (VmRSS with all N open − VmRSS idle
+before the run) ÷ N. "Added p99" = the setup's p99 event latency − the p99 of the mock called directly.
+Ratios are against the nginx proxy of the same run.
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from report import LABELS, fmt, ratio, table  # noqa: E402  (bench/lib/report.py: the tables' style)
+
+DIRECT, NGINX = "direct", "nginx-proxy"
+LABELS = dict(LABELS, **{DIRECT: "mock upstream direct"})
+TARGET_STREAMS = 8000
+MAX_CPU_RATIO = 2.0
+MAX_ADDED_P99_US = 2000.0
+MAX_RSS_KIB = 24.0
+
+
+def cpu_per_event(r):
+    return r["cpu_ticks"] * 1e6 / r["clk_tck"] / r["events"] if r and r["events"] else None
+
+
+def rss_per_stream(r, n):
+    return (r["rss_open_kb"] - r["rss_idle_kb"]) / n if r and r.get("rss_open_kb") is not None else None
+
+
+def pct(r, key):
+    return r[key] if r and r.get(key, -1) >= 0 else None
+
+
+def main():
+    recs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
+    meta = next((r for r in recs if r["kind"] == "meta"), {})
+    runs = {r["setup"]: r for r in recs if r["kind"] == "streams"}
+    skipped = {r["setup"]: r["reason"] for r in recs if r["kind"] == "skip"}
+    n = meta.get("streams", 0)
+    direct, nginx = runs.get(DIRECT), runs.get(NGINX)
+
+    def added_p99(r):
+        own, base = pct(r, "p99_us"), pct(direct, "p99_us")
+        return None if own is None or base is None else own - base
+
+    print(f"# Stream scale: gatewayhost vs nginx reverse proxy ({meta.get('date', '')})")
+    print()
+    print(f"Machine: {meta.get('nproc')} cores ({meta.get('cpu')}), {meta.get('ram')}, kernel {meta.get('kernel')}")
+    print(f"Load: {n:,} concurrent streams (bench/streams/stream_load.c, one connection each, {meta.get('rate'):,} "
+          f"connects/s), {meta.get('events')} chat.completion.chunk events {meta.get('gap_ms')} ms apart + usage "
+          f"chunk + [DONE] (bench/streams/stream_mock.c); servers one at a time; open-file limit {meta.get('nofile')}")
+    print()
+    headers = ["setup", "streams ok / failed", "events", "CPU µs/event", "÷ nginx", "p50 µs", "p99 µs", "p99.9 µs",
+               "max µs", "added p99 µs", "RSS idle → N open MiB", "RSS KiB/open stream", "÷ nginx",
+               "all open (s of run)"]
+    rows = []
+    for setup in meta.get("targets", []) + [s for s in skipped if s not in meta.get("targets", [])]:
+        label = LABELS.get(setup, setup)
+        if setup in skipped:
+            rows.append([label, f"*{skipped[setup]}*"] + [""] * (len(headers) - 2))
+            continue
+        r = runs.get(setup)
+        if r is None:
+            rows.append([label, "*not run*"] + [""] * (len(headers) - 2))
+            continue
+        failed = f"{r['failed']:,}"
+        if r["failed"]:
+            failed += " (" + ", ".join(f"{k} {v}" for k, v in r["failures"].items() if v) + ")"
+        window = ("–" if r.get("all_open_from_s") is None else
+                  f"{r['all_open_from_s']:.1f}–{r['all_open_to_s']:.1f}")
+        rss_open = r.get("rss_open_kb")
+        rows.append([
+            label,
+            f"{r['ok']:,} / {failed}",
+            f"{r['events']:,}",
+            fmt(cpu_per_event(r), 1),
+            "–" if setup in (DIRECT, NGINX) else ratio(cpu_per_event(r), cpu_per_event(nginx)),
+            fmt(pct(r, "p50_us")), fmt(pct(r, "p99_us")), fmt(pct(r, "p999_us")), fmt(pct(r, "max_us")),
+            "0 (baseline)" if setup == DIRECT else fmt(added_p99(r)),
+            f"{r['rss_idle_kb'] / 1024:.1f} → {fmt(rss_open / 1024 if rss_open is not None else None, 1)}",
+            fmt(rss_per_stream(r, n), 1),
+            "–" if setup in (DIRECT, NGINX) else ratio(rss_per_stream(r, n), rss_per_stream(nginx, n)),
+            window,
+        ])
+    print(table(headers, rows))
+    print()
+
+    print("## Targets (issue 16: full default chain at N = 8,000; ratios measured in this run)")
+    print()
+    if n != TARGET_STREAMS:
+        print(f"(this run: N = {n:,}; the targets are stated for N = {TARGET_STREAMS:,})")
+        print()
+
+    def check(name, ok, detail):
+        status = "n/a " if ok is None else ("PASS" if ok else "FAIL")
+        print(f"- {status}  {name}: {detail}")
+
+    for setup in meta.get("targets", []):
+        if setup in (DIRECT, NGINX):
+            continue
+        r, label = runs.get(setup), LABELS.get(setup, setup)
+        if r is None:
+            check(f"{label}: {n:,} streams", None, "not measured")
+            continue
+        check(f"{label}: 0 failed streams", r["failed"] == 0, f"{r['ok']:,} ok, {r['failed']:,} failed")
+        own, base = cpu_per_event(r), cpu_per_event(nginx)
+        if own is not None and base:
+            check(f"{label}: CPU per event ≤ {MAX_CPU_RATIO:g}× nginx's", own / base <= MAX_CPU_RATIO,
+                  f"{own / base:.2f}× ({own:.1f} µs vs {base:.1f} µs)")
+        else:
+            check(f"{label}: CPU per event ≤ {MAX_CPU_RATIO:g}× nginx's", None, "no events")
+        added = added_p99(r)
+        check(f"{label}: added p99 per event ≤ {MAX_ADDED_P99_US / 1000:g} ms", None if added is None else
+              added <= MAX_ADDED_P99_US, "no events" if added is None else
+              f"{added:,.0f} µs (p99 {pct(r, 'p99_us'):,.0f} µs vs {pct(direct, 'p99_us'):,.0f} µs direct; "
+              f"nginx adds {fmt(added_p99(nginx))} µs)")
+        rss = rss_per_stream(r, n)
+        check(f"{label}: RSS per open stream ≤ {MAX_RSS_KIB:g} KiB", None if rss is None else rss <= MAX_RSS_KIB,
+              "never all open at once: no sample" if rss is None else
+              f"{rss:.1f} KiB (nginx {fmt(rss_per_stream(nginx, n), 1)} KiB)")
+
+
+if __name__ == "__main__":
+    main()
