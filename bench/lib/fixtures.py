@@ -192,13 +192,12 @@ def nginx_string(text):
     return "'" + text.replace("\\", "\\\\") + "'"
 
 
-def nginx_common(work, name, workers, connections=4096):
+def nginx_common(work, name, workers, connections=4096, rlimit_nofile=None):
     """Process-level settings shared by the nginx instances; every path stays inside WORKDIR."""
     user = ""
     if os.geteuid() == 0:  # root master: workers would drop to nobody, who cannot read a 0700 temp folder
         user = "user root root;\n"
-    # A worker needs a descriptor per connection (client and upstream side) plus its files.
-    rlimit = f"worker_rlimit_nofile {connections + 1024};\n" if connections > 4096 else ""
+    rlimit = f"worker_rlimit_nofile {rlimit_nofile};\n" if rlimit_nofile else ""
     return f"""{user}worker_processes {workers};
 {rlimit}pid {work}/{name}.pid;
 error_log {work}/{name}-error.log warn;

@@ -32,7 +32,8 @@ def stream_path(events, gap_ms):
 def proxy_conf(work, port, mock_port, streams):
     # One worker, as in the comparison; it holds a client and an upstream connection per stream.
     connections = max(4096, 2 * streams + 256)
-    return fixtures.nginx_common(work, "proxy-streams", 1, connections) + f"""http {{
+    # The worker needs a descriptor per connection plus its files; it raises its own limit to this (as root).
+    return fixtures.nginx_common(work, "proxy-streams", 1, connections, connections + 1024) + f"""http {{
 {fixtures.nginx_http_common(work, "proxy-streams")}
     upstream mock {{
         server 127.0.0.1:{mock_port};
