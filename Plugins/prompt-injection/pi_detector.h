@@ -78,7 +78,7 @@ int pi_scan_messages(const pi_detector *d, const pi_message *msgs, size_t n, pi_
  * scored with the retrieved role), without payloads; and the feature stream behind it, for the training
  * tool (train/featurize.c), hashed into 1 << bits buckets (works in every mode). */
 double pi_detector_model_logit(const pi_detector *d, const uint8_t *text, size_t len, uint32_t source);
-typedef void (*pi_feature_fn)(void *ctx, size_t block, uint32_t shared, uint32_t role);
+typedef void (*pi_feature_fn)(void *ctx, size_t block, uint32_t bucket, uint32_t role);
 int pi_detector_model_features(const pi_detector *d, uint32_t bits, const uint8_t *text, size_t len,
                                uint32_t source, pi_feature_fn fn, void *ctx);
 /* The model in use (the built-in one unless model_path was given). */

@@ -5,10 +5,13 @@
  * Features, per normalised text (whitespace runs read as one space):
  *   - character 3-, 4- and 5-grams;
  *   - words (runs of a-z, 0-9 and non-ASCII bytes) and word bigrams.
- * Each feature adds two weights: a shared one and one salted with the role of the text at that point
- * (PI_MODEL_ROLE_*), so "ignore the above" can weigh more inside a tool result or a quoted document than
- * in the user's own words. A text is scored in windows of 512 bytes, 256 apart (one window when shorter):
- *   logit(window) = bias[source] + scale * sum(w[shared] + w[role]) / sqrt(features in the window)
+ * Each feature is hashed to one bucket (multiplicative hashing of the n-gram's bytes: one multiply, no
+ * mixing rounds, because this runs for every byte of every scanned message). The model holds one weight
+ * table per role of the text at that point (PI_MODEL_ROLE_*), so "ignore the above" can weigh more inside
+ * a tool result or a quoted document than in the user's own words. Training fits a shared weight plus one
+ * per role and stores their sums, so scoring reads one byte per feature. A text is scored in windows of
+ * 512 bytes, 256 apart (one window when shorter):
+ *   logit(window) = bias[source] + scale * sum(w[role][bucket]) / sqrt(features in the window)
  * and the text's logit is the highest window's, so a short injection inside a long document is not diluted.
  *
  * Weights are int8 with one scale. The built-in model is the generated table pi_model_weights.c (written
@@ -28,14 +31,14 @@
 
 #define PI_MODEL_BLOCK 256u /* window stride in bytes of normalised text; a window is two blocks */
 #define PI_MODEL_MIN_BITS 10u
-#define PI_MODEL_MAX_BITS 23u /* 8 MiB of int8 weights */
+#define PI_MODEL_MAX_BITS 21u /* 3 tables of 2 MiB: within the 8 MiB budget */
 
-/* File format (little-endian), PI_MODEL_FILE_HEADER + (1 << bits) + 8 bytes:
- *   "PIMODEL1"  8 bytes magic
+/* File format (little-endian), PI_MODEL_FILE_HEADER + (PI_MODEL_ROLES << bits) + 8 bytes:
+ *   "PIMODEL2"  8 bytes magic (PIMODEL1 files, one salted shared table, are refused: other features)
  *   uint32      bits (PI_MODEL_MIN_BITS..PI_MODEL_MAX_BITS)
  *   float32     scale
  *   float32     bias[2] (user, tool)
- *   int8        w[1 << bits]
+ *   int8        w[PI_MODEL_ROLES << bits]: the user, tool and retrieved tables, in that order
  *   uint64      FNV-1a 64 of every byte before it */
 #define PI_MODEL_FILE_HEADER 24u
 
@@ -43,7 +46,7 @@ typedef struct pi_model {
     uint32_t bits;
     float scale;
     float bias[2]; /* by source: PI_MODEL_ROLE_USER, PI_MODEL_ROLE_TOOL */
-    const int8_t *w;
+    const int8_t *w; /* PI_MODEL_ROLES tables of 1 << bits: w[(role << bits) | bucket] */
     void *owned;       /* the file buffer of a loaded model; NULL for the built-in one */
     uint64_t checksum; /* FNV-1a 64 of the model's bytes in the file format (built-in: computed) */
 } pi_model;
@@ -67,8 +70,9 @@ double pi_model_logit(const pi_model *m, const char *lower, size_t len, uint32_t
                       const pi_model_spans *retrieved);
 
 /* The feature stream behind pi_model_logit, for the training tool and tests: fn is called once per
- * feature with its window block (offset / PI_MODEL_BLOCK) and its two bucket indices (shared, role). */
-typedef void (*pi_model_feature_fn)(void *ctx, size_t block, uint32_t shared, uint32_t role);
+ * feature with its window block (offset / PI_MODEL_BLOCK), its bucket (< 1 << bits) and the role
+ * (PI_MODEL_ROLE_*) of the text where it occurs. */
+typedef void (*pi_model_feature_fn)(void *ctx, size_t block, uint32_t bucket, uint32_t role);
 void pi_model_features(uint32_t bits, const char *lower, size_t len, uint32_t source,
                        const pi_model_spans *retrieved, pi_model_feature_fn fn, void *ctx);
 

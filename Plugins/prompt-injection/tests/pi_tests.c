@@ -701,11 +701,11 @@ static int write_model_file(const char *path, int corrupt, int truncate) {
     FILE *f = fopen(path, "wb");
     if (f == NULL) return -1;
     uint8_t head[PI_MODEL_FILE_HEADER];
-    memcpy(head, "PIMODEL1", 8);
+    memcpy(head, "PIMODEL2", 8);
     memcpy(head + 8, &m->bits, 4);
     memcpy(head + 12, &m->scale, 4);
     memcpy(head + 16, m->bias, 8);
-    size_t nw = (size_t)1 << m->bits;
+    size_t nw = (size_t)PI_MODEL_ROLES << m->bits;
     uint64_t sum = pi_model_checksum(m);
     fwrite(head, 1, sizeof(head), f);
     for (size_t i = 0; i < nw - (truncate ? 100 : 0); i++) {
@@ -733,7 +733,7 @@ static void test_model(void) {
     const pi_model *bm = pi_model_builtin();
     check(pi_model_checksum(bm) == bm->checksum, "builtin model checksum", "recorded %016llx, computed %016llx",
           (unsigned long long)bm->checksum, (unsigned long long)pi_model_checksum(bm));
-    check(((size_t)1 << bm->bits) <= 8u * 1024 * 1024, "model size", "%u bits", (unsigned)bm->bits);
+    check(((size_t)PI_MODEL_ROLES << bm->bits) <= 8u * 1024 * 1024, "model size", "%u bits", (unsigned)bm->bits);
 
     char err[256];
     pi_detector *rules = make_detector("{\"mode\":\"rules\"}", err, sizeof(err));

@@ -4,9 +4,10 @@
  *   featurize BITS < texts.jsonl > features.bin
  *
  * Input line: {"t": "text", "s": "user" | "tool"}. Output, per input line, little-endian uint32s:
- *   nwin, then per window: n (features in it), nnz, then nnz pairs (bucket, count)
- * The model's logit of a window is bias[source] + sum(w[bucket] * count) / sqrt(n); of a text, its
- * highest window's (pi_model.h). Built by train/train.py.
+ *   nwin, then per window: n (features in it), nnz, then nnz pairs (column, count)
+ * Columns: bucket (the shared weight) and (1 + role) << BITS | bucket (the role's weight), so
+ * 4 << BITS columns. The model's logit of a window is bias[source] + sum(w[column] * count) / sqrt(n);
+ * of a text, its highest window's (pi_model.h). Built by train/train.py.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -24,17 +25,20 @@ typedef struct feat {
 typedef struct acc {
     feat *v;
     size_t n, cap;
+    uint32_t bits;
 } acc;
 
-static void on_feature(void *ctx, size_t block, uint32_t shared, uint32_t role) {
+/* Each feature is two columns of the training matrix: its shared weight (bucket) and the weight of its
+ * role ((1 + role) << bits | bucket); the model stores their sum per role (pi_model.h). */
+static void on_feature(void *ctx, size_t block, uint32_t bucket, uint32_t role) {
     acc *a = ctx;
     if (a->n + 2 > a->cap) {
         a->cap = a->cap ? a->cap * 2 : 4096;
         a->v = realloc(a->v, a->cap * sizeof(feat));
         if (a->v == NULL) abort();
     }
-    a->v[a->n++] = (feat){(uint32_t)block, shared};
-    a->v[a->n++] = (feat){(uint32_t)block, role};
+    a->v[a->n++] = (feat){(uint32_t)block, bucket};
+    a->v[a->n++] = (feat){(uint32_t)block, ((1u + role) << a->bits) | bucket};
 }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -60,6 +64,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     acc a = {0};
+    a.bits = bits;
     uint32_t *tmp = NULL;
     size_t tmp_cap = 0;
     char *line = NULL;
