@@ -9,7 +9,8 @@
  * read that delivered it minus that timestamp (same machine, same clock). A stream succeeds when it answered
  * 200, ended with data: [DONE] and carried at least E events; it fails otherwise, or when it is still running
  * after the timeout (default: ramp-up + 60 s). A stream is open from its response head to its end; when all N
- * are open at once, "all_open <ms>" is written to the ready file, so the caller can sample the server's memory.
+ * are open at once, "all_open <ms>" is written to the ready file, so the caller can sample the server's memory;
+ * max_open says how many were open at once at most (when a slow server ends early streams before late ones open).
  * Prints one JSON object. Single thread, level-triggered epoll; raises its own RLIMIT_NOFILE.
  */
 #define _GNU_SOURCE
@@ -31,8 +32,12 @@
 
 enum { CONNECTING, SENDING, HEAD, BODY, FINISHED };
 enum { CS_SIZE, CS_DATA, CS_CRLF, CS_TRAILER };
-enum { F_CONNECT, F_STATUS, F_CLOSED, F_NO_DONE, F_FEW_EVENTS, F_TIMEOUT, F_KINDS };
-static const char *FAIL_NAMES[F_KINDS] = {"connect", "status", "closed_early", "no_done", "few_events", "timeout"};
+/* How a stream failed; an early end is told apart by where (before the response head or in the body) and how
+ * (reset, or an orderly close), which says whether the server refused the connection or dropped the stream. */
+enum { F_CONNECT, F_STATUS, F_RESET_HEAD, F_CLOSED_HEAD, F_RESET_BODY, F_CLOSED_BODY, F_NO_DONE, F_FEW_EVENTS,
+       F_TIMEOUT, F_KINDS };
+static const char *FAIL_NAMES[F_KINDS] = {"connect", "status", "reset_before_head", "closed_before_head",
+    "reset_in_body", "closed_in_body", "no_done", "few_events", "timeout"};
 
 typedef struct stream {
     int fd, state, status, chunked, chunk_state, done, events, open;
@@ -48,7 +53,7 @@ static int n_streams, n_events_min, ep;
 static char *request; static size_t request_len;
 static uint64_t *lat; static size_t lat_len, lat_cap;
 static long long events_total, events_untimed;
-static int fails[F_KINDS], ok, n_open, n_finished, first_bad_status;
+static int fails[F_KINDS], ok, n_open, max_open, n_finished, first_bad_status;
 static uint64_t t0, all_open_at, all_open_end;
 static const char *ready_file;
 static struct sockaddr_in target;
@@ -145,7 +150,8 @@ static int parse(stream *s, uint64_t now) {
         s->state = BODY;
         if (s->status == 200 && !s->open) {
             s->open = 1;
-            if (++n_open == n_streams && !all_open_at) {
+            if (++n_open > max_open) max_open = n_open;
+            if (n_open == n_streams && !all_open_at) {
                 all_open_at = now;
                 if (ready_file) {
                     FILE *f = fopen(ready_file, "w");
@@ -195,7 +201,7 @@ static void on_event(stream *s, uint32_t events) {
     if (s->state == SENDING) {
         ssize_t n = send(s->fd, request + s->sent, request_len - s->sent, MSG_NOSIGNAL);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-        if (n < 0) { finish(s, F_CLOSED); return; }
+        if (n < 0) { finish(s, errno == ECONNRESET || errno == EPIPE ? F_RESET_HEAD : F_CLOSED_HEAD); return; }
         if ((s->sent += (size_t)n) < request_len) return;
         s->state = HEAD;
         struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = (uint32_t)(s - streams)};
@@ -211,7 +217,9 @@ static void on_event(stream *s, uint32_t events) {
         uint64_t now = now_ns();
         if (n <= 0) {  /* closed: the end of a close-delimited body, an early end otherwise */
             if (s->state == BODY && !s->chunked && s->body_left < 0) { parse(s, now); finish(s, -1); }
-            else finish(s, s->state == BODY || s->state == HEAD ? (s->status && s->status != 200 ? F_STATUS : F_CLOSED) : F_CLOSED);
+            else if (s->status && s->status != 200) finish(s, F_STATUS);
+            else if (s->state == BODY) finish(s, n < 0 && errno == ECONNRESET ? F_RESET_BODY : F_CLOSED_BODY);
+            else finish(s, n < 0 && errno == ECONNRESET ? F_RESET_HEAD : F_CLOSED_HEAD);
             return;
         }
         s->raw_len += (size_t)n;
@@ -321,9 +329,9 @@ int main(int argc, char **argv) {
     printf("{\"streams\":%d,\"ok\":%d,\"failed\":%d,\"failures\":{", n_streams, ok, n_streams - ok);
     for (int k = 0; k < F_KINDS; k++) printf("%s\"%s\":%d", k ? "," : "", FAIL_NAMES[k], fails[k]);
     printf("},\"first_bad_status\":%d,\"events_expected\":%d,\"events\":%lld,\"events_untimed\":%lld,"
-        "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"duration_s\":%.3f,\"rate\":%.0f,",
-        first_bad_status, n_events_min, events_total, events_untimed, pct_us(0.50), pct_us(0.99), pct_us(0.999),
-        pct_us(1.0), (double)(t_end - t0) / 1e9, rate);
+        "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"duration_s\":%.3f,\"rate\":%.0f,"
+        "\"max_open\":%d,", first_bad_status, n_events_min, events_total, events_untimed, pct_us(0.50), pct_us(0.99), pct_us(0.999),
+        pct_us(1.0), (double)(t_end - t0) / 1e9, rate, max_open);
     if (all_open_at && all_open_end)
         printf("\"all_open_from_s\":%.3f,\"all_open_to_s\":%.3f}\n", (double)(all_open_at - t0) / 1e9,
             (double)(all_open_end - t0) / 1e9);

@@ -5,7 +5,8 @@
 # Builds bench/streams/stream_mock.c (the upstream) and stream_load.c (the client) with cc, starts the mock, an
 # nginx proxy to it and one gatewayhost per setup, then runs the client against the mock directly, nginx, and
 # each setup in turn. Per run: the server's CPU (utime + stime of its process tree) from the client's start to
-# its end, its VmRSS before the run (idle) and once all N streams are open, and the client's JSON.
+# its end, its VmRSS before the run (idle) and once all N streams are open, its VmHWM after the run (each server
+# serves one run, the mock's first is the direct one: the peak of that run), and the client's JSON.
 
 STREAMS_SRC="$ROOT/bench/streams"
 for tool in stream_mock stream_load; do
@@ -14,7 +15,7 @@ done
 
 # A proxy holds two sockets per stream (client and upstream). The gateway and the tools also raise their own
 # soft limit; this raises the hard one where the shell may (root), and gives every process started here enough.
-need_fds=$((2 * STREAMS + 1024))
+need_fds=$((2 * STREAMS + 3072))
 hard_fds="$(ulimit -Hn)"
 if [ "$hard_fds" != unlimited ] && [ "$hard_fds" -lt "$need_fds" ]; then
   ulimit -Hn "$need_fds" 2>/dev/null || log "cannot raise the hard open-file limit to $need_fds; it stays $hard_fds"
@@ -82,11 +83,18 @@ stream_target_path() {
   esac
 }
 
+tcp_counters() {  # the kernel's TCP counters that tell why connections failed (listen queue full, aborts)
+  awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i = 2; i <= NF; i++)
+    if (k[i] ~ /^(ListenOverflows|ListenDrops|TCPAbortOnData|TCPAbortOnClose|TCPReqQFullDoCookies|TCPSynRetrans)$/)
+      printf "%s\"%s\":%s", (n++ ? "," : ""), k[i], v[i] } }' /proc/net/netstat
+}
+
 run_streams() {  # run_streams TARGET -> records one "streams" result
-  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json
+  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json tcp tcp_before
   sleep 2  # the previous run's connections finish closing
   idle="$(mem_kb "$pid" VmRSS)"
   before="$(cpu_ticks "$pid")"
+  tcp_before="{$(tcp_counters)}"
   "$WORK/stream_load" --port "${PORT_OF[$target]}" --path "$(stream_target_path "$target")" \
     --body "$WORK/request-streams.json" --streams "$STREAMS" --events "$STREAM_EVENTS" --rate "$STREAM_RATE" \
     --ready-file "$ready" >"$WORK/load-$target.json" 2>"$WORK/load-$target.log" &
@@ -98,10 +106,13 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
   done
   wait "$load_pid" || { log "$target: stream_load failed:"; cat "$WORK/load-$target.log" >&2; exit 1; }
   after="$(cpu_ticks "$pid")"
+  tcp="$(python3 -c 'import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({k: b[k] - a[k] for k in a}, separators=(",", ":")))' "$tcp_before" "{$(tcp_counters)}")"
   json="$(cat "$WORK/load-$target.json")"
-  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),${json#\{}"
+  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),\"rss_hwm_kb\":$(mem_kb "$pid" VmHWM),\"tcp\":$tcp,${json#\{}"
   log "$target: $(python3 -c 'import json, sys; d = json.loads(sys.argv[1])
-print("%(ok)s ok, %(failed)s failed, %(events)s events, p50 %(p50_us)s us, p99 %(p99_us)s us" % d, d["failures"])' "$json")"
+print("%(ok)s ok, %(failed)s failed, %(events)s events, p50 %(p50_us)s us, p99 %(p99_us)s us" % d,
+      {k: v for k, v in d["failures"].items() if v})' "$json"); kernel TCP counters during the run: $tcp"
   if [ -z "$open_kb" ]; then log "$target: the $STREAMS streams were never all open at once: no memory sample"; fi
   local name="gateway-$target"
   case "$target" in direct) name=stream-mock ;; nginx-proxy) name=nginx-proxy ;; esac
