@@ -73,7 +73,7 @@ def main():
     print()
     headers = ["setup", "streams ok / failed", "events", "CPU µs/event", "÷ nginx", "p50 µs", "p99 µs", "p99.9 µs",
                "max µs", "added p99 µs", "RSS idle → N open MiB", "RSS KiB/open stream", "÷ nginx",
-               "all open (s of run)"]
+               "all open (s of run)", "load avg before"]
     rows = []
     for setup in meta.get("targets", []) + [s for s in skipped if s not in meta.get("targets", [])]:
         label = LABELS.get(setup, setup)
@@ -102,6 +102,7 @@ def main():
             rss_text(r, n),
             "–" if setup in (DIRECT, NGINX) else ratio(rss_per_stream(r, n)[0], rss_per_stream(nginx, n)[0]),
             window,
+            fmt(r.get("loadavg"), 2),
         ])
     print(table(headers, rows))
     if any(not rss_per_stream(r, n)[1] and rss_per_stream(r, n)[0] is not None for r in runs.values()):

@@ -90,9 +90,10 @@ tcp_counters() {  # the kernel's TCP counters that tell why connections failed (
 }
 
 run_streams() {  # run_streams TARGET -> records one "streams" result
-  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json tcp tcp_before
+  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json tcp tcp_before load
   sleep 2  # the previous run's connections finish closing
   idle="$(mem_kb "$pid" VmRSS)"
+  load="$(cut -d' ' -f1 /proc/loadavg)"  # other work on the machine shows here: it competes for the same cores
   before="$(cpu_ticks "$pid")"
   tcp_before="{$(tcp_counters)}"
   "$WORK/stream_load" --port "${PORT_OF[$target]}" --path "$(stream_target_path "$target")" \
@@ -109,7 +110,7 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
   tcp="$(python3 -c 'import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(json.dumps({k: b[k] - a[k] for k in a}, separators=(",", ":")))' "$tcp_before" "{$(tcp_counters)}")"
   json="$(cat "$WORK/load-$target.json")"
-  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),\"rss_hwm_kb\":$(mem_kb "$pid" VmHWM),\"tcp\":$tcp,${json#\{}"
+  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),\"rss_hwm_kb\":$(mem_kb "$pid" VmHWM),\"tcp\":$tcp,\"loadavg\":$load,${json#\{}"
   log "$target: $(python3 -c 'import json, sys; d = json.loads(sys.argv[1])
 print("%(ok)s ok, %(failed)s failed, %(events)s events, p50 %(p50_us)s us, p99 %(p99_us)s us" % d,
       {k: v for k, v in d["failures"].items() if v})' "$json"); kernel TCP counters during the run: $tcp"
