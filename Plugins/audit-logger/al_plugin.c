@@ -14,6 +14,14 @@
 #include "al_journal.h"
 #include "al_record.h"
 
+/* v1.3: the hooks never block and take microseconds, so the host may call them on its event loops
+ * (0 when built against an older header). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define AL_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define AL_CAP_INLINE_SAFE 0u
+#endif
+
 struct pab_instance {
     const pab_host_api *host;
     pab_host_instance *hi;
@@ -135,7 +143,10 @@ static const pab_plugin descriptor = {
     .name = "audit-logger",
     .version = "1.0.0",
     .description = "One hash-chained JSON line per exchange (metadata, verdicts, tags, usage; never bodies or keys)",
-    .capabilities = 0,
+    /* A record is one write(2) to a local file under the journal lock. With `fsync: every` a call may wait
+     * for the disk: the host then measures it over its inline budget and moves this instance to the
+     * policy threads (README). */
+    .capabilities = AL_CAP_INLINE_SAFE,
     .config_schema_json = schema,
     .create = create,
     .destroy = destroy,

@@ -24,6 +24,13 @@
 #else
 #define PII_CAP_EXTENDED_SEGMENTS 0u
 #endif
+/* v1.3: the hooks never block and take microseconds, so the host may call them on its event loops
+ * (0 when built against an older header). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define PII_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define PII_CAP_INLINE_SAFE 0u
+#endif
 #ifndef PAB_SEGMENT_TOOL_ARGUMENTS
 #define PAB_SEGMENT_TOOL_ARGUMENTS 5u
 #endif

@@ -341,7 +341,7 @@ static const pab_plugin descriptor = {
                    "requests, responses and streams",
     /* PII_CAP_EXTENDED_SEGMENTS: tool-call arguments, refusals and tool descriptions reach a model or a
      * client as much as message text does (0 when built against a v1.0 header). */
-    .capabilities = PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PII_CAP_EXTENDED_SEGMENTS,
+    .capabilities = PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PII_CAP_EXTENDED_SEGMENTS | PII_CAP_INLINE_SAFE,
     .config_schema_json = schema,
     .create = create,
     .destroy = destroy,

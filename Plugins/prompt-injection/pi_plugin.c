@@ -21,6 +21,14 @@
 #define PLUGIN_NAME "prompt-injection"
 #define PLUGIN_VERSION "1.2.0"
 
+/* v1.3: the hooks never block and take microseconds, so the host may call them on its event loops
+ * (0 when built against an older header). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define PI_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define PI_CAP_INLINE_SAFE 0u
+#endif
+
 /* The segment kinds of v1.1. Built against a v1.0 header the plugin does not ask for them (no capability,
  * abi_minor 0) and never gets them; the constants exist only so that the same code compiles. */
 #ifdef PAB_CAP_EXTENDED_SEGMENTS
@@ -220,7 +228,7 @@ static const pab_plugin DESCRIPTOR = {
     .version = PLUGIN_VERSION,
     .description = "Blocks or flags prompt injection, jailbreaks and system-prompt extraction in requests",
     /* Reads the v1.1 kinds; never mutates. */
-    .capabilities = PI_CAP_EXTENDED_SEGMENTS,
+    .capabilities = PI_CAP_EXTENDED_SEGMENTS | PI_CAP_INLINE_SAFE,
     .config_schema_json = CONFIG_SCHEMA,
     .create = pi_create,
     .destroy = pi_destroy,

@@ -86,8 +86,9 @@ import Testing
     }
 
     @Test func theHostAdvertisesTheCurrentMinor() {
-        #expect(HostAPI.table.pointee.abi_minor == 2)
+        #expect(HostAPI.table.pointee.abi_minor == 3)
         #expect(PluginABI.knownCapabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0)
+        #expect(PluginABI.knownCapabilities & UInt64(PAB_CAP_INLINE_SAFE) != 0)
     }
 }
 

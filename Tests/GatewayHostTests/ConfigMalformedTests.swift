@@ -100,7 +100,8 @@ import Testing
                 "test.yaml:7:3: gateway.colour: unknown key 'colour' (valid keys: listen, plugins_dir, max_body_bytes,"
                     + " max_header_bytes, request_timeout_seconds, policy_threads, upstream_threads, client_keys,"
                     + " log_level, client_header_timeout_seconds, client_body_timeout_seconds, max_connections,"
-                    + " max_inflight_requests, max_header_count, shutdown_grace_seconds, stream_max_seconds, admin_keys, log_format, access_log, metrics, tracing, data_dir)"
+                    + " max_inflight_requests, max_header_count, shutdown_grace_seconds, stream_max_seconds, admin_keys, log_format, access_log, metrics, tracing, data_dir,"
+                    + " inline_hooks, inline_hook_budget_us)"
             ])
     }
 

@@ -77,6 +77,15 @@ extension ChainRun {
             }
             let (fromPosition, from) = (position, start)
             let progress = Progress(position: fromPosition, index: from, lane: lane)
+            // Inline-safe plugins on small bodies: the job runs right here, with no hand-off to a policy
+            // thread and back. Nothing can overrun unnoticed: each call is measured against the budget, and
+            // a plugin that breaks its promise runs on the policy threads from the next job on.
+            if chain.runsInline(from: from, bodyBytes: Self.bodyBytes(items, from: fromPosition)) {
+                return results
+                    + runJob(
+                        phases, items: items, position: fromPosition, from: from, progress: progress,
+                        endAfter: endAfter, invoke: invoke)
+            }
             let job = chain.executor.start {
                 self.runJob(
                     phases, items: items, position: fromPosition, from: from, progress: progress, endAfter: endAfter,
@@ -142,7 +151,14 @@ extension ChainRun {
         return results
     }
 
-    /// The job body, on a policy thread: the steps from `position` on, each through the policies (the
+    /// The bytes the steps from `position` on hand to the plugins.
+    private static func bodyBytes(_ items: [LaneItem], from position: Int) -> Int {
+        var total = 0
+        for index in position..<items.count { total += items[index].body?.bytes.count ?? 0 }
+        return total
+    }
+
+    /// The job body, on a policy thread (or inline, see `runPhase`): the steps from `position` on, each through the policies (the
     /// first from policy `from`). When the waiting side gave up on this job meanwhile, the policy it blamed
     /// is released here (its owed exchange_end paid), and the results are not used.
     ///
@@ -206,7 +222,9 @@ extension ChainRun {
             guard let hook = policy.descriptor.exchange_end else { continue }
             let call = HookCall(exchange: exchange, policy: policy, phase: .end, body: nil)
             progress.state.withLock { $0.current = call }
+            let started = MonotonicClock.nanos()
             policy.serialized { hook(policy.instance, pluginExchange.raw, call.opaque, reason) }
+            policy.finished(.end, nanos: MonotonicClock.nanos() &- started, budgetNanos: chain.inline.budgetNanos)
             progress.state.withLock { $0.current = nil }
         }
     }
@@ -234,7 +252,10 @@ extension ChainRun {
                 }
                 let started = MonotonicClock.nanos()
                 let returned = policy.serialized { invoke(policy, call, slot.pluginExchange.raw, item) }
-                if returned != nil { policy.telemetry?.hookFinished(phase, nanos: MonotonicClock.nanos() &- started) }
+                if returned != nil {
+                    policy.finished(
+                        phase, nanos: MonotonicClock.nanos() &- started, budgetNanos: chain.inline.budgetNanos)
+                }
                 progress.state.withLock { $0.current = nil }  // its deadline no longer counts
                 guard let verdict = returned else {
                     output = lane  // not subscribed to this phase: the whole lane passes
@@ -281,7 +302,9 @@ extension ChainRun {
         let call = HookCall(exchange: exchange, policy: policy, phase: .begin, body: lane.first?.body)
         guard claim(progress, index: index, element: 0, lane: lane, output: [], call: call) else { return nil }
         var created: OpaquePointer?
+        let started = MonotonicClock.nanos()
         let rc = policy.serialized { begin(policy.instance, call.opaque, &created) }
+        policy.finished(.begin, nanos: MonotonicClock.nanos() &- started, budgetNanos: chain.inline.budgetNanos)
         progress.state.withLock { $0.current = nil }
         if rc == PAB_OK {
             slots.withLock {
@@ -333,7 +356,9 @@ extension ChainRun {
             return (reason, s.list[index].pluginExchange.raw)
         }
         if let (reason, pluginExchange) = owed {
-            Self.callEnd(chain.policies[index], exchange: exchange, pluginExchange: pluginExchange, reason: reason)
+            Self.callEnd(
+                chain.policies[index], exchange: exchange, pluginExchange: pluginExchange, reason: reason,
+                budgetNanos: chain.inline.budgetNanos)
         }
     }
 }

@@ -178,10 +178,21 @@ package final class ChainRun: Sendable {
         let dueNow = due
         let policies = chain.policies
         let exchange = exchange
+        let budget = chain.inline.budgetNanos
+        if chain.runsInline(from: 0, bodyBytes: 0) {
+            for (index, pluginExchange) in dueNow {
+                Self.callEnd(
+                    policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason,
+                    budgetNanos: budget)
+            }
+            return
+        }
         let deadline = MonotonicClock.nanos() &+ dueNow.reduce(0) { $0 &+ policies[$1.0].timeoutNanos } &+ 50_000_000
         _ = await chain.executor.run(deadlineNanos: deadline) {
             for (index, pluginExchange) in dueNow {
-                Self.callEnd(policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason)
+                Self.callEnd(
+                    policies[index], exchange: exchange, pluginExchange: pluginExchange.raw, reason: reason,
+                    budgetNanos: budget)
             }
             return true
         }
@@ -222,11 +233,15 @@ package final class ChainRun: Sendable {
     }
 
     package static func callEnd(
-        _ policy: PolicyInstance, exchange: Exchange, pluginExchange: OpaquePointer?, reason: pab_end_reason
+        _ policy: PolicyInstance, exchange: Exchange, pluginExchange: OpaquePointer?, reason: pab_end_reason,
+        budgetNanos: UInt64
     ) {
         guard let hook = policy.descriptor.exchange_end else { return }
         let call = HookCall(exchange: exchange, policy: policy, phase: .end, body: nil)
+        let started = MonotonicClock.nanos()
         policy.serialized { hook(policy.instance, pluginExchange, call.opaque, reason) }
+        policy.finished(
+            .end, nanos: MonotonicClock.nanos() &- started, budgetNanos: budgetNanos)
     }
 }
 

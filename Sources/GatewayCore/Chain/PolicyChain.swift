@@ -20,11 +20,18 @@ package final class PolicyChain: Sendable {
     package let hasStreamHooks: Bool
     package let hasResponseHooks: Bool
     package let hasExchangeBegin: Bool
+    /// Whether hooks of inline-safe plugins run on the exchange's own thread (`InlineHooks`).
+    package let inline: InlineHooks
+    /// Some policy promised inline calls; when none did, nothing is checked per phase.
+    private let anyInlineSafe: Bool
 
-    package init(policies: [PolicyInstance], executor: PolicyExecutor, logger: Logger) {
+    package init(policies: [PolicyInstance], executor: PolicyExecutor, logger: Logger, inline: InlineHooks = .standard)
+    {
         self.policies = policies
         self.executor = executor
         self.logger = logger
+        self.inline = inline
+        anyInlineSafe = inline.enabled && policies.contains { $0.inline.promised }
         // Computed once: they are asked on every request.
         needsFullStream = policies.contains { $0.has(UInt64(PAB_CAP_NEEDS_FULL_STREAM)) }
         hasStreamHooks = policies.contains { $0.descriptor.on_stream_chunk != nil }
@@ -33,6 +40,15 @@ package final class PolicyChain: Sendable {
     }
 
     package func start(_ exchange: Exchange) -> ChainRun { ChainRun(chain: self, exchange: exchange) }
+
+    /// A job from policy `first` on, over bodies of `bodyBytes` in all, may run inline: every policy from
+    /// there on still keeps its inline promise (a job runs the rest of the chain), and the bodies are small.
+    @inline(__always)
+    package func runsInline(from first: Int, bodyBytes: Int) -> Bool {
+        guard anyInlineSafe, bodyBytes <= InlineHooks.maxBodyBytes, first < policies.count else { return false }
+        for index in first..<policies.count where !policies[index].inline.allowed { return false }
+        return true
+    }
 }
 
 /// What the chain decided for one phase.

@@ -21,8 +21,14 @@ package final class PolicyExecutor: Sendable {
     package init(threads: Int) {
         threadCount = max(1, threads)
         for index in 0..<threadCount {
-            let thread = Thread { [self] in self.workLoop() }
-            thread.name = "policy-\(index)"
+            let name = "policy-\(index)"
+            let thread = Thread { [self] in
+                // Named from inside: Foundation on Linux gives the OS thread a name only when the current
+                // thread sets its own (`top -H`, perf and plugins' pthread_getname_np see it).
+                Thread.current.name = name
+                self.workLoop()
+            }
+            thread.name = name
             thread.start()
         }
     }

@@ -6,7 +6,8 @@ extension ConfigDecoder {
         "listen", "plugins_dir", "max_body_bytes", "max_header_bytes", "request_timeout_seconds", "policy_threads",
         "upstream_threads", "client_keys", "log_level", "client_header_timeout_seconds", "client_body_timeout_seconds",
         "max_connections", "max_inflight_requests", "max_header_count", "shutdown_grace_seconds", "stream_max_seconds",
-        "admin_keys", "log_format", "access_log", "metrics", "tracing", "data_dir",
+        "admin_keys", "log_format", "access_log", "metrics", "tracing", "data_dir", "inline_hooks",
+        "inline_hook_budget_us",
     ]
 
     package func decodeGateway(_ node: YAMLNode?) -> GatewaySection {
@@ -37,6 +38,14 @@ extension ConfigDecoder {
         }
         if let value = reader.value("policy_threads") {
             gateway.policyThreads = integer(value, reader.path("policy_threads"), in: 0...1024) ?? 0
+        }
+        if let value = reader.value("inline_hooks") {
+            gateway.inlineHooks.enabled = bool(value, reader.path("inline_hooks")) ?? true
+        }
+        if let value = reader.value("inline_hook_budget_us"),
+            let micros = integer(value, reader.path("inline_hook_budget_us"), in: 10...100_000)
+        {
+            gateway.inlineHooks.budgetNanos = UInt64(micros) * 1000
         }
         if let value = reader.value("upstream_threads") {
             gateway.upstreamThreads = integer(value, reader.path("upstream_threads"), in: 1...256) ?? 1

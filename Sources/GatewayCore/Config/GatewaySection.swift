@@ -31,6 +31,8 @@ package struct GatewaySection: Sendable, Equatable {
     package var metrics = MetricsSettings()
     /// nil: tracing off.
     package var tracing: TracingSettings?
+    /// `inline_hooks` and `inline_hook_budget_us`: hooks of inline-safe plugins on the event loops.
+    package var inlineHooks = InlineHooks.standard
 }
 
 /// `gateway.log_format`.

@@ -42,17 +42,56 @@ package final class GatewayMetrics: Sendable {
 
     // MARK: - instruments
 
+    // Every exchange updates a dozen series. Asking the Prometheus registry for each one validates the name
+    // and labels, sorts and joins them under the registry's lock: several µs per series, per request. The
+    // handles are kept here instead, by name and label values (bounded by the config, see above).
+    private struct SeriesKey: Hashable {
+        let name: String
+        let labels: [String]
+        init(_ name: String, _ labels: [(String, String)]) {
+            self.name = name
+            var flat: [String] = []
+            flat.reserveCapacity(labels.count * 2)
+            for (key, value) in labels {
+                flat.append(key)
+                flat.append(value)
+            }
+            self.labels = flat
+        }
+    }
+    private let counters = Locked<[SeriesKey: CoreMetrics.Counter]>([:])
+    private let floatingCounters = Locked<[SeriesKey: CoreMetrics.FloatingPointCounter]>([:])
+    private let timers = Locked<[SeriesKey: CoreMetrics.Timer]>([:])
+
+    private static func cached<Handle>(
+        _ cache: Locked<[SeriesKey: Handle]>, _ key: SeriesKey, make: () -> Handle
+    ) -> Handle {
+        if let known = cache.withLock({ $0[key] }) { return known }
+        let made = make()
+        return cache.withLock { handles in
+            if let raced = handles[key] { return raced }
+            handles[key] = made
+            return made
+        }
+    }
+
     package func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
-        CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+        Self.cached(counters, SeriesKey(name, labels)) {
+            CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+        }
     }
 
     package func floatingCounter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.FloatingPointCounter
     {
-        CoreMetrics.FloatingPointCounter(label: name, dimensions: labels, factory: factory)
+        Self.cached(floatingCounters, SeriesKey(name, labels)) {
+            CoreMetrics.FloatingPointCounter(label: name, dimensions: labels, factory: factory)
+        }
     }
 
     package func timer(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Timer {
-        CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
+        Self.cached(timers, SeriesKey(name, labels)) {
+            CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
+        }
     }
 
     package func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Meter {

@@ -34,6 +34,11 @@ package final class PolicyTelemetry: Sendable {
         hookTimers[phase.rawValue]?.recordNanoseconds(Int64(clamping: nanos))
     }
 
+    /// The instance broke its inline promise (`InlineStatus`): it runs on the policy threads from now on.
+    package func inlineDemoted() {
+        metrics.counter("gatewayhost_policy_inline_demotions_total", [("policy", policy)]).increment()
+    }
+
     package func verdict(_ phase: HookPhase, _ verdict: String) {
         let key = phase.rawValue + "/" + verdict
         let counter = verdicts.withLock { cache -> CoreMetrics.Counter in

@@ -9,6 +9,8 @@ package enum CapabilityNames {
             (UInt64(PAB_CAP_MUTATES_RESPONSE), "mutates_response"),
             (UInt64(PAB_CAP_NEEDS_FULL_STREAM), "needs_full_stream"),
             (UInt64(PAB_CAP_SERIALIZE_CALLS), "serialize_calls"),
+            (UInt64(PAB_CAP_EXTENDED_SEGMENTS), "extended_segments"),
+            (UInt64(PAB_CAP_INLINE_SAFE), "inline_safe"),
         ]
         let set = names.filter { capabilities & $0.0 != 0 }.map(\.1)
         return set.isEmpty ? "none" : set.joined(separator: ", ")

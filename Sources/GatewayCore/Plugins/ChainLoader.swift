@@ -9,7 +9,7 @@ package enum ChainLoader {
     /// Loads every chain entry; throws all load errors at once so the operator fixes them in one go.
     package static func load(
         chain: [String], policies: [String: PolicySettings], pluginsDirectory: String, executor: PolicyExecutor,
-        logger: Logger, metrics: GatewayMetrics? = nil
+        logger: Logger, metrics: GatewayMetrics? = nil, inline: InlineHooks = .standard
     ) throws(PluginLoadErrors) -> PolicyChain {
         var errors: [PluginLoadError] = []
         var libraries: [String: PluginLibrary] = [:]  // by resolved path: one dlopen per file
@@ -65,7 +65,7 @@ package enum ChainLoader {
             }
         }
         if !errors.isEmpty { throw PluginLoadErrors(errors: errors) }
-        return PolicyChain(policies: instances, executor: executor, logger: logger)
+        return PolicyChain(policies: instances, executor: executor, logger: logger, inline: inline)
     }
 }
 

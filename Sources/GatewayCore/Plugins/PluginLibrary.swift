@@ -162,7 +162,7 @@ package enum PluginABI {
     package static let descriptorSizeV1_0 = MemoryLayout<pab_plugin>.offset(of: \pab_plugin.on_stream_end)! + 8
     package static let knownCapabilities: UInt64 =
         UInt64(PAB_CAP_MUTATES_REQUEST) | UInt64(PAB_CAP_MUTATES_RESPONSE) | UInt64(PAB_CAP_NEEDS_FULL_STREAM)
-        | UInt64(PAB_CAP_SERIALIZE_CALLS) | UInt64(PAB_CAP_EXTENDED_SEGMENTS)
+        | UInt64(PAB_CAP_SERIALIZE_CALLS) | UInt64(PAB_CAP_EXTENDED_SEGMENTS) | UInt64(PAB_CAP_INLINE_SAFE)
     package static var versionString: String { "\(PAB_ABI_MAJOR).\(PAB_ABI_MINOR)" }
 }
 

@@ -62,6 +62,8 @@ package final class PolicyInstance: @unchecked Sendable {
     /// The plugin set PAB_CAP_EXTENDED_SEGMENTS: it sees the v1.1 segment kinds.
     package let seesExtendedSegments: Bool
     private let serialLock = Locked<Void>(())
+    /// Whether hooks may run inline on an event loop (PAB_CAP_INLINE_SAFE, and no call over budget yet).
+    package let inline: InlineStatus
     /// Counted plugin failures (error verdicts, timeouts, bad payloads); `plugins check` reports them.
     package let errorCount = Atomic<UInt64>(0)
     /// This instance's metrics; nil when the chain runs without them (tests, `plugins check`).
@@ -85,6 +87,7 @@ package final class PolicyInstance: @unchecked Sendable {
         self.host = PolicyHostHandle(policy: name, logger: logger, telemetry: telemetry)
         self.serializes = library.capabilities & UInt64(PAB_CAP_SERIALIZE_CALLS) != 0
         self.seesExtendedSegments = library.capabilities & UInt64(PAB_CAP_EXTENDED_SEGMENTS) != 0
+        self.inline = InlineStatus(promised: library.capabilities & UInt64(PAB_CAP_INLINE_SAFE) != 0)
 
         let hostHandle = host
         var created: OpaquePointer?
@@ -121,6 +124,17 @@ package final class PolicyInstance: @unchecked Sendable {
     package func serialized<T>(_ body: () -> T) -> T {
         if serializes { return serialLock.withLock { _ in body() } }
         return body()
+    }
+
+    /// Measures one hook call against the chain's inline budget (see `InlineStatus`).
+    @inline(__always)
+    package func finished(_ phase: HookPhase, nanos: UInt64, budgetNanos: UInt64) {
+        telemetry?.hookFinished(phase, nanos: nanos)
+        if inline.promised {
+            inline.check(
+                nanos: nanos, phase: phase, budgetNanos: budgetNanos, policy: name, logger: host.logger,
+                telemetry: telemetry)
+        }
     }
 
     deinit {

@@ -66,7 +66,7 @@ package final class GatewayRuntime: Sendable {
         do {
             self.chain = try ChainLoader.load(
                 chain: config.chain, policies: config.policies, pluginsDirectory: config.gateway.pluginsDir,
-                executor: executor, logger: logger, metrics: self.services.metrics)
+                executor: executor, logger: logger, metrics: self.services.metrics, inline: config.gateway.inlineHooks)
         } catch {
             executor.shutdown()
             throw StartError(description: (problems + [error.description]).joined(separator: "\n"))

@@ -38,6 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
         LogSetup.bootstrap(level: gateway.logLevel, format: gateway.logFormat)
         let logger = Logger(label: "gatewayhost")
         for warning in loaded.warnings { logger.warning("\(warning)") }
+        let files = OpenFileLimit.raise(for: gateway.limits)
+        if files.capped { logger.warning("\(files.description)") } else { logger.info("\(files.description)") }
         let metrics = GatewayMetrics()
         // Libraries that report through swift-metrics land in the same registry as the gateway's own.
         MetricsSystem.bootstrap(metrics.factory)

@@ -18,6 +18,8 @@
  *  2. THREADS. The entry function, create and destroy run on the host's control thread, never
  *     concurrently with each other. Hooks run on the host's policy worker threads, never on the network
  *     event loop, so a hook may block briefly, but every millisecond it blocks is added to the request.
+ *     (v1.3: a plugin that sets PAB_CAP_INLINE_SAFE gives up that guarantee: its hooks may run on an event
+ *     loop thread, and then must not block at all. Everything else in this rule holds as written.)
  *     Hooks of ONE instance run concurrently for DIFFERENT exchanges: an instance must be reentrant
  *     (read-only after create, or internally synchronised), unless it sets PAB_CAP_SERIALIZE_CALLS.
  *     Hooks of ONE exchange are serialised (each happens-before the next) but may run on different OS
@@ -46,6 +48,8 @@
  *        too, with this api value: redaction and blocking by segment keep working. Documented: after a
  *        config reload, destroy of the replaced instances may run on another thread than their create
  *        (still never concurrently with any create or destroy).
+ *   1.3  capability PAB_CAP_INLINE_SAFE: the plugin promises hooks that never block and stay short, and the
+ *        host may then call them on its network event-loop threads (rule 2 has the exception).
  *
  * Compatibility: this file is append-only within major version 1. Fields and host functions are never
  * reordered, removed, renamed or reused. The sha256 of this file is recorded next to its version in
@@ -70,7 +74,7 @@ extern "C" {
 #define PAB_ABI_MAJOR 1u
 /* The minor this header describes. A plugin declares the minor it was compiled against (the
  * descriptor's abi_minor); a host refuses a plugin whose abi_minor is newer than its own. */
-#define PAB_ABI_MINOR 2u
+#define PAB_ABI_MINOR 3u
 #define PAB_ENTRY_SYMBOL "pab_plugin_entry_v1"
 
 #if defined(_WIN32)
@@ -155,6 +159,19 @@ typedef uint32_t pab_log_level;
  * detector should set it: tool-call arguments, refusals and tool descriptions are text a model reads. */
 #define PAB_CAP_EXTENDED_SEGMENTS (1ull << 4)
 #define PAB_CAP_ALL_V1_1 (PAB_CAP_ALL_V1_0 | PAB_CAP_EXTENDED_SEGMENTS)
+/* v1.3. A promise: none of the plugin's hooks (exchange_begin/end, on_request, on_response,
+ * on_stream_chunk, on_stream_end) ever blocks (no network or disk wait, no sleep, no lock another thread
+ * may hold for long) and each returns within the host's inline budget (1 ms per call by default,
+ * gateway.inline_hook_budget_us) for bodies up to 32 KiB. The host may then call the hooks inline, on the
+ * network event-loop thread that serves the exchange, instead of handing each phase to a policy thread
+ * and back (two thread switches per phase). Ownership, reentrancy and the one-exchange ordering of rule 2
+ * are unchanged; hooks may run on any host thread, as before. An inline call cannot be abandoned at its
+ * timeout_ms, so the host measures every call: an instance whose call takes longer than the budget is
+ * moved to the policy threads for the rest of its life (logged once at warning level, counted in
+ * gatewayhost_policy_inline_demotions_total). Larger bodies and operators who turn inline calls off
+ * (gateway.inline_hooks: false) always use the policy threads. */
+#define PAB_CAP_INLINE_SAFE (1ull << 5)
+#define PAB_CAP_ALL_V1_3 (PAB_CAP_ALL_V1_1 | PAB_CAP_INLINE_SAFE)
 
 /* Opaque handles. */
 /* Plugin-owned: one per configured chain entry, from create until destroy. */

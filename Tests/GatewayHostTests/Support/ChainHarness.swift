@@ -20,7 +20,8 @@ enum ChainHarness {
     static let executor = PolicyExecutor(threads: 4)
 
     static func load(
-        _ entries: [Entry], folder: String = PluginBuilder.folder, executor: PolicyExecutor = ChainHarness.executor
+        _ entries: [Entry], folder: String = PluginBuilder.folder, executor: PolicyExecutor = ChainHarness.executor,
+        inline: InlineHooks = .standard
     ) throws -> PolicyChain {
         var policies: [String: PolicySettings] = [:]
         for entry in entries {
@@ -30,7 +31,7 @@ enum ChainHarness {
         }
         return try ChainLoader.load(
             chain: entries.map(\.name), policies: policies, pluginsDirectory: folder, executor: executor,
-            logger: logger)
+            logger: logger, inline: inline)
     }
 
     /// The load error text for a chain, or nil when it loads.
