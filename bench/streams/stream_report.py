@@ -73,7 +73,7 @@ def main():
     print()
     headers = ["setup", "streams ok / failed", "events", "CPU µs/event", "÷ nginx", "p50 µs", "p99 µs", "p99.9 µs",
                "max µs", "added p99 µs", "RSS idle → N open MiB", "RSS KiB/open stream", "÷ nginx",
-               "all open (s of run)", "load avg before"]
+               "all open (s of run)", "load avg before", "CPU pressure"]
     rows = []
     for setup in meta.get("targets", []) + [s for s in skipped if s not in meta.get("targets", [])]:
         label = LABELS.get(setup, setup)
@@ -103,8 +103,12 @@ def main():
             "–" if setup in (DIRECT, NGINX) else ratio(rss_per_stream(r, n)[0], rss_per_stream(nginx, n)[0]),
             window,
             fmt(r.get("loadavg"), 2),
+            "–" if r.get("cpu_pressure") is None else f"{r['cpu_pressure'] * 100:.0f} %",
         ])
     print(table(headers, rows))
+    print()
+    print("CPU pressure: the share of the run in which some task waited for a core (/proc/pressure/cpu); other "
+          "work on the machine shows there and in the load average, and stretches every latency.")
     if any(not rss_per_stream(r, n)[1] and rss_per_stream(r, n)[0] is not None for r in runs.values()):
         print()
         print("\\* never all N open at once (the first streams ended before the last opened): peak RSS (VmHWM) "

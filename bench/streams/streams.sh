@@ -83,6 +83,10 @@ stream_target_path() {
   esac
 }
 
+psi_cpu_us() {  # the kernel's CPU pressure: µs during which some runnable task waited for a CPU (0 without PSI)
+  awk '/^some/ { sub("total=", "", $5); print $5 }' /proc/pressure/cpu 2>/dev/null || echo 0
+}
+
 tcp_counters() {  # the kernel's TCP counters that tell why connections failed (listen queue full, aborts)
   awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i = 2; i <= NF; i++)
     if (k[i] ~ /^(ListenOverflows|ListenDrops|TCPAbortOnData|TCPAbortOnClose|TCPReqQFullDoCookies|TCPSynRetrans)$/)
@@ -90,12 +94,14 @@ tcp_counters() {  # the kernel's TCP counters that tell why connections failed (
 }
 
 run_streams() {  # run_streams TARGET -> records one "streams" result
-  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json tcp tcp_before load
+  local target="$1" pid="${PID_OF[$1]}" ready="$WORK/ready-$1" idle open_kb="" before after load_pid json
+  local tcp tcp_before load psi_before t_before pressure
   sleep 2  # the previous run's connections finish closing
   idle="$(mem_kb "$pid" VmRSS)"
   load="$(cut -d' ' -f1 /proc/loadavg)"  # other work on the machine shows here: it competes for the same cores
   before="$(cpu_ticks "$pid")"
   tcp_before="{$(tcp_counters)}"
+  psi_before="$(psi_cpu_us)"; t_before="$(date +%s%N)"
   "$WORK/stream_load" --port "${PORT_OF[$target]}" --path "$(stream_target_path "$target")" \
     --body "$WORK/request-streams.json" --streams "$STREAMS" --events "$STREAM_EVENTS" --rate "$STREAM_RATE" \
     --ready-file "$ready" >"$WORK/load-$target.json" 2>"$WORK/load-$target.log" &
@@ -107,10 +113,13 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
   done
   wait "$load_pid" || { log "$target: stream_load failed:"; cat "$WORK/load-$target.log" >&2; exit 1; }
   after="$(cpu_ticks "$pid")"
+  # Share of the run's wall time in which some task waited for a CPU: how much the cores were oversubscribed.
+  pressure="$(awk -v a="$psi_before" -v b="$(psi_cpu_us)" -v t0="$t_before" -v t1="$(date +%s%N)" \
+    'BEGIN { printf "%.3f", (b - a) * 1000 / (t1 - t0) }')"
   tcp="$(python3 -c 'import json, sys; a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(json.dumps({k: b[k] - a[k] for k in a}, separators=(",", ":")))' "$tcp_before" "{$(tcp_counters)}")"
   json="$(cat "$WORK/load-$target.json")"
-  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),\"rss_hwm_kb\":$(mem_kb "$pid" VmHWM),\"tcp\":$tcp,\"loadavg\":$load,${json#\{}"
+  record "{\"kind\":\"streams\",\"setup\":\"$target\",\"cpu_ticks\":$((after - before)),\"clk_tck\":$CLK_TCK,\"rss_idle_kb\":$idle,\"rss_open_kb\":${open_kb:-null},\"rss_end_kb\":$(mem_kb "$pid" VmRSS),\"rss_hwm_kb\":$(mem_kb "$pid" VmHWM),\"tcp\":$tcp,\"loadavg\":$load,\"cpu_pressure\":$pressure,${json#\{}"
   log "$target: $(python3 -c 'import json, sys; d = json.loads(sys.argv[1])
 print("%(ok)s ok, %(failed)s failed, %(events)s events, p50 %(p50_us)s us, p99 %(p99_us)s us" % d,
       {k: v for k, v in d["failures"].items() if v})' "$json"); kernel TCP counters during the run: $tcp"
