@@ -17,7 +17,8 @@ struct pi_aho {
     /* Built: */
     uint8_t sym[256];   /* byte -> column; 0 = a byte no pattern contains */
     size_t nsym;        /* columns */
-    int32_t *delta;     /* nstates * nsym transitions */
+    int32_t *delta;     /* nstates * nsym transitions, as the target's row offset (state * nsym), bitwise
+                         * complemented when the target reports a match: one load and a sign test per byte */
     int32_t *out_first; /* per state: first pattern index ending here, or -1 */
     int32_t *out_next;  /* per state: the next state (by dictionary suffix link) with an output, or -1 */
     int32_t *out_link;  /* per pattern: the next pattern ending at the same state, or -1 */
@@ -122,6 +123,12 @@ int pi_aho_build(pi_aho *a) {
     }
     free(fail);
     free(queue);
+    if (total * ns > (size_t)INT32_MAX) return -1;
+    for (size_t i = 0; i < a->nstates * ns; i++) {
+        int32_t t = a->delta[i];
+        int32_t row = (int32_t)((size_t)t * ns);
+        a->delta[i] = (a->out_first[t] >= 0 || a->out_next[t] >= 0) ? ~row : row;
+    }
     return 0;
 }
 
@@ -132,7 +139,7 @@ void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int feed, const ch
      * feed skipped or merged bytes. */
     size_t ring[256];
     size_t fed = 0;
-    int32_t s = 0;
+    size_t row = 0; /* the current state's row offset */
     int prev_ws = 0;
     const size_t ns = a->nsym;
     for (size_t i = 0; i < n; i++) {
@@ -148,8 +155,13 @@ void pi_aho_scan(const pi_aho *a, const char *text, size_t n, int feed, const ch
         }
         ring[fed & 255] = i;
         fed++;
-        s = a->delta[(size_t)s * ns + a->sym[c]];
-        if (a->out_first[s] < 0 && a->out_next[s] < 0) continue;
+        int32_t v = a->delta[row + a->sym[c]];
+        if (v >= 0) {
+            row = (size_t)v;
+            continue;
+        }
+        row = (size_t)~v;
+        int32_t s = (int32_t)(row / ns);
         for (int32_t st = (a->out_first[s] >= 0) ? s : a->out_next[s]; st >= 0; st = a->out_next[st]) {
             for (int32_t p = a->out_first[st]; p >= 0; p = a->out_link[p]) {
                 size_t len = a->pats[p].len;

@@ -53,14 +53,19 @@ static char leet_map(unsigned char c, int one_as_l) {
     }
 }
 
-static int push(pi_tokens *out, pi_token t) {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 64;
-        pi_token *v = realloc(out->v, cap * sizeof(pi_token));
-        if (v == NULL) return -1;
-        out->v = v;
-        out->cap = cap;
-    }
+static int grow_tokens(pi_tokens *out) {
+    size_t cap = out->cap ? out->cap * 2 : 64;
+    pi_token *v = realloc(out->v, cap * sizeof(pi_token));
+    if (v == NULL) return -1;
+    out->v = v;
+    out->cap = cap;
+    return 0;
+}
+
+/* The capacity is reserved up front (one token per word span, plus room for contractions), so growing is
+ * the rare path and the append stays inline. */
+static inline int push(pi_tokens *out, pi_token t) {
+    if (out->n == out->cap && grow_tokens(out) != 0) return -1;
     out->v[out->n++] = t;
     return 0;
 }
@@ -143,13 +148,15 @@ static int emit(const pi_lexicon *lx, const uint8_t *cls, pi_tokens *out, const 
 }
 
 /* '@' and '$' are word characters only next to a letter ("h@ck", "$ystem"), not in "$5" or "a @ b". */
-static int is_word_at(const uint8_t *cls, const char *s, size_t i, size_t len) {
+static int leet_sign_at(const uint8_t *cls, const char *s, size_t i, size_t len) {
     unsigned char c = (unsigned char)s[i];
-    if (cls[c] & C_WORD) return 1;
     if (c != '@' && c != '$') return 0;
     return (i > 0 && (cls[(unsigned char)s[i - 1]] & C_LETTER)) ||
            (i + 1 < len && (cls[(unsigned char)s[i + 1]] & C_LETTER));
 }
+
+/* The table test inline (this runs for every byte); the rare '@' / '$' case out of line. */
+#define IS_WORD_AT(cls, s, i, len) (((cls)[(unsigned char)(s)[i]] & C_WORD) || leet_sign_at(cls, s, i, len))
 
 int pi_tokenize(const pi_lexicon *lx, const char *lower, const char *cased, size_t len, pi_tokens *out) {
     const uint8_t *cls = CLASS_TABLE;
@@ -160,13 +167,13 @@ int pi_tokenize(const pi_lexicon *lx, const char *lower, const char *cased, size
     if (spans == NULL) return -1;
     size_t i = 0;
     while (i < len) {
-        if (!is_word_at(cls, lower, i, len)) {
+        if (!IS_WORD_AT(cls, lower, i, len)) {
             i++;
             continue;
         }
         size_t s = i;
         while (i < len) {
-            if (is_word_at(cls, lower, i, len)) {
+            if (IS_WORD_AT(cls, lower, i, len)) {
                 i++;
             } else if (lower[i] == '\'' && i + 1 < len && (cls[(unsigned char)lower[i + 1]] & C_WORD)) {
                 i++;

@@ -14,6 +14,13 @@
 #include "pi_normalize.h"
 #include "policy_abi.h"
 
+/* v1.3 headers: the plugin also declares that its hooks never block (pi_plugin.c). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define TEST_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define TEST_CAP_INLINE_SAFE 0u
+#endif
+
 static int passed, failed;
 
 static void check(int ok, const char *name, const char *fmt, ...) {
@@ -570,7 +577,7 @@ static pab_verdict request(const pab_plugin *p, pab_instance *inst, fake_call *f
 static void test_plugin(void) {
     const pab_plugin *p = pab_plugin_entry_v1(&HOST);
     check(p && strcmp(p->name, "prompt-injection") == 0 && p->on_request && !p->on_response &&
-              p->capabilities == PAB_CAP_EXTENDED_SEGMENTS && p->config_schema_json != NULL,
+              p->capabilities == (PAB_CAP_EXTENDED_SEGMENTS | TEST_CAP_INLINE_SAFE) && p->config_schema_json != NULL,
           "descriptor", "bad descriptor");
     if (!p) return;
     char err[256];
