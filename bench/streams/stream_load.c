@@ -8,7 +8,7 @@
  * ("system_fingerprint":"ts_<CLOCK_MONOTONIC ns>", see stream_mock.c) gives one latency sample: the time of the
  * read that delivered it minus that timestamp (same machine, same clock). A stream succeeds when it answered
  * 200, ended with data: [DONE] and carried at least E events; it fails otherwise, or when it is still running
- * after the timeout (default: ramp-up + 60 s). A stream is open from its response head to its end; when all N
+ * after the timeout (default: ramp-up + 60 s; bench/streams/streams.sh passes ramp-up + a stream's length + 60 s). A stream is open from its response head to its end; when all N
  * are open at once, "all_open <ms>" is written to the ready file, so the caller can sample the server's memory;
  * max_open says how many were open at once at most (when a slow server ends early streams before late ones open).
  * Prints one JSON object. Single thread, level-triggered epoll; raises its own RLIMIT_NOFILE.
@@ -35,9 +35,10 @@ enum { CS_SIZE, CS_DATA, CS_CRLF, CS_TRAILER };
 /* How a stream failed; an early end is told apart by where (before the response head or in the body) and how
  * (reset, or an orderly close), which says whether the server refused the connection or dropped the stream. */
 enum { F_CONNECT, F_STATUS, F_RESET_HEAD, F_CLOSED_HEAD, F_RESET_BODY, F_CLOSED_BODY, F_NO_DONE, F_FEW_EVENTS,
-       F_TIMEOUT, F_KINDS };
+       F_TIMEOUT_CONNECTING, F_TIMEOUT_HEAD, F_TIMEOUT_BODY, F_KINDS };
 static const char *FAIL_NAMES[F_KINDS] = {"connect", "status", "reset_before_head", "closed_before_head",
-    "reset_in_body", "closed_in_body", "no_done", "few_events", "timeout"};
+    "reset_in_body", "closed_in_body", "no_done", "few_events", "timeout_connecting", "timeout_before_head",
+    "timeout_in_body"};
 
 typedef struct stream {
     int fd, state, status, chunked, chunk_state, done, events, open;
@@ -322,7 +323,11 @@ int main(int argc, char **argv) {
     }
     uint64_t t_end = now_ns();
     for (int i = 0; i < n_streams; i++) {
-        if (streams[i].state != FINISHED) finish(&streams[i], F_TIMEOUT);
+        /* Still connecting (a SYN the server's full listen queue dropped is retried after 1, 3, 7, 15, 31 s),
+         * waiting for the head, or mid-body when the deadline came. */
+        int state = streams[i].state;
+        if (state != FINISHED)
+            finish(&streams[i], state == BODY ? F_TIMEOUT_BODY : state == HEAD ? F_TIMEOUT_HEAD : F_TIMEOUT_CONNECTING);
     }
 
     qsort(lat, lat_len, sizeof *lat, cmp_u64);

@@ -104,6 +104,7 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
   psi_before="$(psi_cpu_us)"; t_before="$(date +%s%N)"
   "$WORK/stream_load" --port "${PORT_OF[$target]}" --path "$(stream_target_path "$target")" \
     --body "$WORK/request-streams.json" --streams "$STREAMS" --events "$STREAM_EVENTS" --rate "$STREAM_RATE" \
+    --timeout "$(( STREAMS / STREAM_RATE + STREAM_EVENTS * STREAM_GAP_MS / 1000 + 60 ))" \
     --ready-file "$ready" >"$WORK/load-$target.json" 2>"$WORK/load-$target.log" &
   load_pid=$!
   PIDS+=("$load_pid")
