@@ -63,12 +63,18 @@ import Testing
         #expect(!small.hasPrefix("policy-"), "ran on \(small)")
     }
 
-    @Test func aCallOverTheBudgetDemotesThePluginForGood() async throws {
+    @Test func repeatedCallsOverTheBudgetDemoteThePluginForGood() async throws {
         let chain = try ChainHarness.load(
-            [probeEntry(slowWord: "slowly", sleepMicros: 5_000)],
+            [probeEntry(slowWord: "slowly", sleepMicros: 3_000)],
             inline: InlineHooks(enabled: true, budgetNanos: 1_000_000))
-        let first = try #require(await threadOfRequest(chain, "answer slowly"))
-        #expect(!first.hasPrefix("policy-"), "the slow call itself ran inline (it could not be known before)")
+        // A slow first call (a table faulted in, a file opened) is forgiven: it is part of the warm-up.
+        _ = await threadOfRequest(chain, "answer slowly")
+        for _ in 1..<InlineStatus.warmUpCalls { _ = await threadOfRequest(chain, "hello") }
+        #expect(chain.policies[0].inline.allowed)
+        for strike in 1...InlineStatus.minimumStrikes {
+            let thread = try #require(await threadOfRequest(chain, "answer slowly"))
+            #expect(!thread.hasPrefix("policy-"), "strike \(strike) still ran inline (it could not be known before)")
+        }
         #expect(chain.policies[0].inline.isDemoted)
         for _ in 0..<3 {
             let next = try #require(await threadOfRequest(chain, "hello"))
@@ -76,14 +82,28 @@ import Testing
         }
     }
 
-    @Test func callsWithinTheBudgetKeepThePromise() async throws {
+    @Test func rareSlowCallsAmongManyAreTheMachinesNotThePlugins() async throws {
         let chain = try ChainHarness.load(
-            [probeEntry(slowWord: "slowly", sleepMicros: 200)],
-            inline: InlineHooks(enabled: true, budgetNanos: 50_000_000))
-        for _ in 0..<5 { _ = await threadOfRequest(chain, "answer slowly") }
-        #expect(!chain.policies[0].inline.isDemoted)
-        let thread = try #require(await threadOfRequest(chain, "hello"))
-        #expect(!thread.hasPrefix("policy-"), "ran on \(thread)")
+            [probeEntry(slowWord: "slowly", sleepMicros: 2_000)],
+            inline: InlineHooks(enabled: true, budgetNanos: 1_000_000))
+        let fast = Int(InlineStatus.warmUpCalls + InlineStatus.minimumStrikes * InlineStatus.strikeRatio)
+        for _ in 0..<fast { _ = await threadOfRequest(chain, "hello") }
+        for _ in 0..<InlineStatus.minimumStrikes { _ = await threadOfRequest(chain, "answer slowly") }
+        #expect(!chain.policies[0].inline.isDemoted, "8 slow calls in 328 are under one in 20")
+    }
+
+    @Test func aCallLongerThanItsTimeoutDemotesAtOnce() async throws {
+        var entry = probeEntry(slowWord: "slowly", sleepMicros: 80_000)
+        entry.timeoutMs = 30
+        entry.onError = .failOpen
+        let chain = try ChainHarness.load([entry])
+        let exchange = ChainHarness.exchange()
+        let run = chain.start(exchange)
+        _ = await run.request(ChainHarness.chatBody("answer slowly"))
+        await run.end(PAB_END_COMPLETED, status: 200)
+        #expect(chain.policies[0].inline.isDemoted)
+        let next = try #require(await threadOfRequest(chain, "hello"))
+        #expect(next.hasPrefix("policy-"), "after the demotion it ran on \(next)")
     }
 
     @Test func aPluginBuiltAgainstV1_0NeverRunsInline() async throws {

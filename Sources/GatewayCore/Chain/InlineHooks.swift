@@ -1,4 +1,3 @@
-import Logging
 import PolicyABI
 import Synchronization
 
@@ -33,12 +32,25 @@ package struct InlineHooks: Sendable, Equatable {
     }
 }
 
-/// One policy instance's standing for inline calls: whether its plugin promised them, and whether a call
-/// broke the promise (then never again: a plugin that blocked once can block again).
+/// One policy instance's standing for inline calls: whether its plugin promised them, and whether its
+/// calls broke the promise.
+///
+/// Wall time is what a blocked loop costs, so that is what is measured; but a call can also take long
+/// because the OS preempted its thread (a loaded machine, another process), which is not the plugin's
+/// doing. So one slow call is not a verdict: an instance is demoted when a call takes longer than its own
+/// `timeout_ms` (it would have timed out on a policy thread), or when, after its first `warmUpCalls` (which
+/// fault in its tables and open its files), at least `minimumStrikes` calls and more than one in
+/// `strikeRatio` ran over the budget. A demotion is for good: a plugin that blocked can block again.
 package final class InlineStatus: Sendable {
+    package static let warmUpCalls: UInt64 = 32
+    package static let minimumStrikes: UInt64 = 8
+    package static let strikeRatio: UInt64 = 20
+
     /// The plugin sets `PAB_CAP_INLINE_SAFE`.
     package let promised: Bool
     private let demoted = Atomic<Bool>(false)
+    private let calls = Atomic<UInt64>(0)
+    private let strikes = Atomic<UInt64>(0)
 
     package init(promised: Bool) { self.promised = promised }
 
@@ -48,19 +60,21 @@ package final class InlineStatus: Sendable {
 
     package var isDemoted: Bool { demoted.load(ordering: .relaxed) }
 
-    /// Checks one call against the budget; the first call over it demotes the instance, logs why and
-    /// counts it. Returns true when this call demoted it.
-    @discardableResult
-    package func check(
-        nanos: UInt64, phase: HookPhase, budgetNanos: UInt64, policy: String, logger: Logger,
-        telemetry: PolicyTelemetry?
-    ) -> Bool {
-        guard promised, nanos > budgetNanos, !demoted.load(ordering: .relaxed) else { return false }
-        guard !demoted.exchange(true, ordering: .relaxed) else { return false }
-        logger.warning(
-            "policy \(policy) declares PAB_CAP_INLINE_SAFE but its \(phase.rawValue) call took \(nanos / 1000) µs (inline budget \(budgetNanos / 1000) µs): its hooks run on the policy threads from now on"
-        )
-        telemetry?.inlineDemoted()
-        return true
+    /// Counts one call against the budget. Returns why this call demoted the instance, or nil.
+    package func check(nanos: UInt64, budgetNanos: UInt64, timeoutNanos: UInt64) -> String? {
+        guard promised, !demoted.load(ordering: .relaxed) else { return nil }
+        let count = calls.wrappingAdd(1, ordering: .relaxed).newValue
+        var reason: String?
+        if nanos > timeoutNanos {
+            reason = "longer than its timeout_ms"
+        } else if nanos > budgetNanos && count > Self.warmUpCalls {
+            let struck = strikes.wrappingAdd(1, ordering: .relaxed).newValue
+            let counted = count - Self.warmUpCalls
+            if struck >= Self.minimumStrikes && struck * Self.strikeRatio > counted {
+                reason = "\(struck) of its \(counted) calls since warm-up over the inline budget"
+            }
+        }
+        guard let reason, !demoted.exchange(true, ordering: .relaxed) else { return nil }
+        return reason
     }
 }

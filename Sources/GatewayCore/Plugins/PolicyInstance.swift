@@ -130,10 +130,13 @@ package final class PolicyInstance: @unchecked Sendable {
     @inline(__always)
     package func finished(_ phase: HookPhase, nanos: UInt64, budgetNanos: UInt64) {
         telemetry?.hookFinished(phase, nanos: nanos)
-        if inline.promised {
-            inline.check(
-                nanos: nanos, phase: phase, budgetNanos: budgetNanos, policy: name, logger: host.logger,
-                telemetry: telemetry)
+        if inline.promised,
+            let reason = inline.check(nanos: nanos, budgetNanos: budgetNanos, timeoutNanos: timeoutNanos)
+        {
+            host.logger.warning(
+                "policy \(name) declares PAB_CAP_INLINE_SAFE, but its calls break the promise (\(phase.rawValue) took \(nanos / 1000) µs; \(reason), budget \(budgetNanos / 1000) µs): its hooks run on the policy threads from now on"
+            )
+            telemetry?.inlineDemoted()
         }
     }
 

@@ -166,9 +166,11 @@ typedef uint32_t pab_log_level;
  * network event-loop thread that serves the exchange, instead of handing each phase to a policy thread
  * and back (two thread switches per phase). Ownership, reentrancy and the one-exchange ordering of rule 2
  * are unchanged; hooks may run on any host thread, as before. An inline call cannot be abandoned at its
- * timeout_ms, so the host measures every call: an instance whose call takes longer than the budget is
- * moved to the policy threads for the rest of its life (logged once at warning level, counted in
- * gatewayhost_policy_inline_demotions_total). Larger bodies and operators who turn inline calls off
+ * timeout_ms, so the host times every call: an instance whose calls keep taking longer than the budget
+ * (a few in a row, or more than one in 20 after its first 32 calls), or one call longer than its own
+ * timeout_ms, is moved to the policy threads for the rest of its life (logged once at warning level,
+ * counted in gatewayhost_policy_inline_demotions_total). One slow call alone is not held against the
+ * plugin: the OS may have preempted the thread. Larger bodies and operators who turn inline calls off
  * (gateway.inline_hooks: false) always use the policy threads. */
 #define PAB_CAP_INLINE_SAFE (1ull << 5)
 #define PAB_CAP_ALL_V1_3 (PAB_CAP_ALL_V1_1 | PAB_CAP_INLINE_SAFE)
