@@ -70,9 +70,11 @@ def main():
     print(f"Load: {n:,} concurrent streams (bench/streams/stream_load.c, one connection each, {meta.get('rate'):,} "
           f"connects/s), {meta.get('events')} chat.completion.chunk events {meta.get('gap_ms')} ms apart + usage "
           f"chunk + [DONE] (bench/streams/stream_mock.c); servers one at a time; open-file limit {meta.get('nofile')}")
+    if meta.get("gateway"):
+        print(f"gatewayhost: {meta['gateway']}")
     print()
     headers = ["setup", "streams ok / failed", "events", "CPU µs/event", "÷ nginx", "p50 µs", "p99 µs", "p99.9 µs",
-               "max µs", "added p99 µs", "RSS idle → N open MiB", "RSS KiB/open stream", "÷ nginx",
+               "max µs", "added p99 µs", "connect → 1st event p50 / max ms", "RSS idle → N open MiB", "RSS KiB/open stream", "÷ nginx",
                "all open (s of run)", "load avg before", "CPU pressure"]
     rows = []
     for setup in meta.get("targets", []) + [s for s in skipped if s not in meta.get("targets", [])]:
@@ -98,6 +100,8 @@ def main():
             "–" if setup in (DIRECT, NGINX) else ratio(cpu_per_event(r), cpu_per_event(nginx)),
             fmt(pct(r, "p50_us")), fmt(pct(r, "p99_us")), fmt(pct(r, "p999_us")), fmt(pct(r, "max_us")),
             "0 (baseline)" if setup == DIRECT else fmt(added_p99(r)),
+            (f"{r['first_event_ms']['p50']:,.0f} / {r['first_event_ms']['max']:,.0f}" if "first_event_ms" in r
+             else "–"),
             f"{r['rss_idle_kb'] / 1024:.1f} → {fmt(rss_open / 1024 if rss_open is not None else None, 1)}",
             rss_text(r, n),
             "–" if setup in (DIRECT, NGINX) else ratio(rss_per_stream(r, n)[0], rss_per_stream(nginx, n)[0]),
@@ -107,6 +111,8 @@ def main():
         ])
     print(table(headers, rows))
     print()
+    print("Connect → 1st event includes the mock's start offset (random within one gap) and any wait to be "
+          "accepted (a SYN dropped by a full listen queue is retried after 1, 3, 7 … s).")
     print("CPU pressure: the share of the run in which some task waited for a core (/proc/pressure/cpu); other "
           "work on the machine shows there and in the load average, and stretches every latency.")
     if any(not rss_per_stream(r, n)[1] and rss_per_stream(r, n)[0] is not None for r in runs.values()):

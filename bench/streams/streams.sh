@@ -70,6 +70,7 @@ meta = {
     "ram": f"{mem_kb / 1048576:.1f} GiB RAM", "kernel": platform.release(),
     "streams": $STREAMS, "events": $STREAM_EVENTS, "gap_ms": $STREAM_GAP_MS, "rate": $STREAM_RATE,
     "nofile": $(ulimit -Sn), "targets": sys.argv[2:],
+    "gateway": "$GATEWAY, modified $(date -u -r "$GATEWAY" +%Y-%m-%dT%H:%MZ), sha256 $(sha256sum "$GATEWAY" | cut -c1-12)",
 }
 with open(sys.argv[1], "a") as f:
     f.write(json.dumps(meta) + "\n")
