@@ -1,7 +1,7 @@
 /* The load client of bench/run.sh --streams: N concurrent SSE streams, per-event latency (C, Linux, no deps).
  *
  * Usage: stream_load --port P --path PATH --body FILE --streams N --events E
- *                    [--rate R] [--timeout S] [--ready-file FILE]
+ *                    [--rate R] [--timeout S] [--ready-file FILE] [--samples FILE]
  *
  * Opens N connections to 127.0.0.1:P, R new ones per second (default 1000), posts FILE to PATH on each and reads
  * the answer (chunked, content-length or close-delimited). Every `data:` line that carries the mock's send time
@@ -11,6 +11,7 @@
  * after the timeout (default: ramp-up + 60 s; bench/streams/streams.sh passes ramp-up + a stream's length + 60 s). A stream is open from its response head to its end; when all N
  * are open at once, "all_open <ms>" is written to the ready file, so the caller can sample the server's memory;
  * max_open says how many were open at once at most (when a slow server ends early streams before late ones open).
+ * --samples FILE also writes every latency with its arrival time (ms since start), to see when a server lagged.
  * Prints one JSON object. Single thread, level-triggered epoll; raises its own RLIMIT_NOFILE.
  */
 #define _GNU_SOURCE
@@ -55,6 +56,7 @@ static int n_streams, n_events_min, ep;
 static char *request; static size_t request_len;
 static uint64_t *lat; static size_t lat_len, lat_cap;
 static uint64_t *first; static size_t first_len;  /* per stream: connect to first event (ns) */
+static FILE *samples;                               /* --samples FILE: "ms since start, latency µs" per event */
 static long long events_total, events_untimed;
 static int fails[F_KINDS], ok, n_open, max_open, n_finished, first_bad_status;
 static uint64_t t0, all_open_at, all_open_end;
@@ -124,6 +126,7 @@ static void sse_lines(stream *s, uint64_t now) {
             if (!(lat = realloc(lat, lat_cap * sizeof *lat))) die("realloc");
         }
         lat[lat_len++] = now > sent ? now - sent : 0;
+        if (samples) fprintf(samples, "%.1f %.1f\n", (double)(now - t0) / 1e6, (double)lat[lat_len - 1] / 1e3);
     }
     if (!start) return;
     s->sse_len -= start;
@@ -268,11 +271,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rate")) rate = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--timeout")) timeout = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--ready-file")) ready_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--samples")) { if (!(samples = fopen(argv[i + 1], "w"))) die(argv[i + 1]); }
         else { fprintf(stderr, "stream_load: unknown option %s\n", argv[i]); return 2; }
     }
     if (!port || !body_file || n_streams < 1 || rate <= 0) {
         fprintf(stderr, "usage: stream_load --port P --path PATH --body FILE --streams N --events E [--rate R] "
-            "[--timeout S] [--ready-file FILE]\n");
+            "[--timeout S] [--ready-file FILE] [--samples FILE]\n");
         return 2;
     }
     if (timeout < 0) timeout = n_streams / rate + 60;
@@ -333,6 +337,7 @@ int main(int argc, char **argv) {
             finish(&streams[i], state == BODY ? F_TIMEOUT_BODY : state == HEAD ? F_TIMEOUT_HEAD : F_TIMEOUT_CONNECTING);
     }
 
+    if (samples) fclose(samples);
     qsort(lat, lat_len, sizeof *lat, cmp_u64);
     qsort(first, first_len, sizeof *first, cmp_u64);
     printf("{\"streams\":%d,\"ok\":%d,\"failed\":%d,\"failures\":{", n_streams, ok, n_streams - ok);

@@ -106,7 +106,7 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
   "$WORK/stream_load" --port "${PORT_OF[$target]}" --path "$(stream_target_path "$target")" \
     --body "$WORK/request-streams.json" --streams "$STREAMS" --events "$STREAM_EVENTS" --rate "$STREAM_RATE" \
     --timeout "$(( STREAMS / STREAM_RATE + STREAM_EVENTS * STREAM_GAP_MS / 1000 + 60 ))" \
-    --ready-file "$ready" >"$WORK/load-$target.json" 2>"$WORK/load-$target.log" &
+    --ready-file "$ready" --samples "$WORK/samples-$target.txt" >"$WORK/load-$target.json" 2>"$WORK/load-$target.log" &
   load_pid=$!
   PIDS+=("$load_pid")
   while kill -0 "$load_pid" 2>/dev/null; do
