@@ -113,8 +113,9 @@ def main():
     print()
     print("Connect → 1st event includes the mock's start offset (random within one gap) and any wait to be "
           "accepted (a SYN dropped by a full listen queue is retried after 1, 3, 7 … s).")
-    print("CPU pressure: the share of the run in which some task waited for a core (/proc/pressure/cpu); other "
-          "work on the machine shows there and in the load average, and stretches every latency.")
+    print("CPU pressure: the share of the run in which some task waited for a core (/proc/pressure/cpu): other "
+          "work on the machine (also in the load average before the run), or the run's own processes when the server "
+          "needs more CPU than the cores left to it; either stretches every latency.")
     if any(not rss_per_stream(r, n)[1] and rss_per_stream(r, n)[0] is not None for r in runs.values()):
         print()
         print("\\* never all N open at once (the first streams ended before the last opened): peak RSS (VmHWM) "
