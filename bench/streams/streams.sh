@@ -114,6 +114,8 @@ run_streams() {  # run_streams TARGET -> records one "streams" result
     sleep 0.05
   done
   wait "$load_pid" || { log "$target: stream_load failed:"; cat "$WORK/load-$target.log" >&2; exit 1; }
+  # Reaped: the cleanup must not signal its pid, which the system may give to another process by then.
+  [ "${PIDS[-1]}" != "$load_pid" ] || unset 'PIDS[-1]'
   after="$(cpu_ticks "$pid")"
   # Share of the run's wall time in which some task waited for a CPU: how much the cores were oversubscribed.
   pressure="$(awk -v a="$psi_before" -v b="$(psi_cpu_us)" -v t0="$t_before" -v t1="$(date +%s%N)" \
