@@ -46,6 +46,7 @@ typedef struct stream {
     long long body_left;            /* content-length left; -1: until close or last chunk */
     long long chunk_left;
     uint64_t t_open;                /* when its connect began */
+    char last[200]; int last_len;   /* its last non-empty body line, for the report of a failure */
     size_t sent;
     char *raw; size_t raw_len, raw_cap;   /* bytes not yet parsed (head, chunk framing) */
     char *sse; size_t sse_len, sse_cap;   /* de-chunked body not yet split into lines */
@@ -56,6 +57,7 @@ static int n_streams, n_events_min, ep;
 static char *request; static size_t request_len;
 static uint64_t *lat; static size_t lat_len, lat_cap;
 static uint64_t *first; static size_t first_len;  /* per stream: connect to first event (ns) */
+static char fail_example[600];                     /* the first failed stream: cause, events, last line */
 static FILE *samples;                               /* --samples FILE: "ms since start, latency µs" per event */
 static long long events_total, events_untimed;
 static int fails[F_KINDS], ok, n_open, max_open, n_finished, first_bad_status;
@@ -92,6 +94,16 @@ static void finish(stream *s, int fail) {
         else if (s->events < n_events_min) fail = F_FEW_EVENTS;
     }
     if (fail < 0) ok++; else fails[fail]++;
+    if (fail >= 0 && !fail_example[0]) {  /* JSON-escaped: quotes, backslashes and control bytes dropped or escaped */
+        int n = snprintf(fail_example, sizeof fail_example, "{\"cause\":\"%s\",\"status\":%d,\"events\":%d,\"last_line\":\"",
+            FAIL_NAMES[fail], s->status, s->events);
+        for (int i = 0; i < s->last_len && n < (int)sizeof fail_example - 8; i++) {
+            unsigned char c = (unsigned char)s->last[i];
+            if (c == '"' || c == '\\') { fail_example[n++] = '\\'; fail_example[n++] = (char)c; }
+            else if (c >= 0x20) fail_example[n++] = (char)c;
+        }
+        snprintf(fail_example + n, sizeof fail_example - (size_t)n, "\"}");
+    }
     if (fail == F_STATUS && !first_bad_status) first_bad_status = s->status;
     s->state = FINISHED;
     n_finished++;
@@ -112,6 +124,11 @@ static void sse_lines(stream *s, uint64_t now) {
         char *line = s->sse + start;
         size_t len = (size_t)(nl - line);
         start += len + 1;
+        if (len && line[len - 1] == '\r') len--;
+        if (len) {
+            s->last_len = len < sizeof s->last ? (int)len : (int)sizeof s->last;
+            memcpy(s->last, line, (size_t)s->last_len);
+        }
         if (len < 5 || memcmp(line, "data:", 5) != 0) continue;
         char *data = line + 5, *end = line + len;
         while (data < end && *data == ' ') data++;
@@ -350,6 +367,7 @@ int main(int argc, char **argv) {
     /* Connect to first event: includes the mock's start offset (up to one gap) and any wait to be accepted. */
     printf(",\"first_event_ms\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f}", pct_us(first, first_len, 0.5) / 1000,
         pct_us(first, first_len, 0.99) / 1000, pct_us(first, first_len, 1.0) / 1000);
+    if (fail_example[0]) printf(",\"first_failure\":%s", fail_example);
     if (all_open_at && all_open_end)
         printf(",\"all_open_from_s\":%.3f,\"all_open_to_s\":%.3f}\n", (double)(all_open_at - t0) / 1e9,
             (double)(all_open_end - t0) / 1e9);

@@ -131,6 +131,15 @@ def main():
             print(f"- {label}: " + (", ".join(f"{c} +{v:,}" for c, v in counters.items()) or "none"))
         print()
 
+    failed = [(LABELS.get(k, k), r["first_failure"]) for k, r in runs.items() if r.get("first_failure")]
+    if failed:
+        print("First failed stream of each run (cause, HTTP status, events received, its last body line):")
+        print()
+        for label, f in failed:
+            line = f["last_line"][:160] + ("…" if len(f["last_line"]) > 160 else "")
+            print(f"- {label}: {f['cause']}, status {f['status']}, {f['events']} events, last line `{line}`")
+        print()
+
     print("## Targets (issue 16: full default chain at N = 8,000; ratios measured in this run)")
     print()
     if n != TARGET_STREAMS:

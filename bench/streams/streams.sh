@@ -130,6 +130,10 @@ print("%(ok)s ok, %(failed)s failed, %(events)s events, p50 %(p50_us)s us, p99 %
   if [ -z "$open_kb" ]; then log "$target: the $STREAMS streams were never all open at once: no memory sample"; fi
   local name="gateway-$target"
   case "$target" in direct) name=stream-mock ;; nginx-proxy) name=nginx-proxy ;; esac
+  if ! grep -q '"failed":0,' <<<"$json"; then  # what the server said about it, if anything
+    log "$target: failed streams; the server's last warnings and errors ($WORK/$name.log):"
+    grep -v ' info ' "$WORK/$name.log" | tail -8 >&2 || true
+  fi
   if ! kill -0 "$pid" 2>/dev/null; then log "$target exited during the run:"; tail -20 "$WORK/$name.log" >&2; exit 1; fi
 }
 
