@@ -55,6 +55,8 @@ let package = Package(
         // No pkgConfig: hiredis's .pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning; the
         // shim includes <hiredis/hiredis.h> by its full path instead.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // epoll and eventfd wrappers for the curl multi loop (Linux headers only, no library).
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The wire formats: JSON spans, text segments, splicing, request validation, SSE. No I/O.
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "GatewayCore",
             dependencies: [
-                "PolicyABI", "GatewayWire", "CCurl", "CYAML", "CZlib", "CHiredis", "CSQLite",
+                "PolicyABI", "GatewayWire", "CCurl", "CEpoll", "CYAML", "CZlib", "CHiredis", "CSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -21,4 +21,10 @@ static inline CURLSHcode gw_share_setopt_lock_cb(CURLSH *s, curl_lock_function c
 static inline CURLSHcode gw_share_setopt_unlock_cb(CURLSH *s, curl_unlock_function cb) { return curl_share_setopt(s, CURLSHOPT_UNLOCKFUNC, cb); }
 /* CURLPAUSE_CONT is a macro expression Swift does not import. Must be called on the thread driving the multi. */
 static inline CURLcode gw_easy_unpause(CURL *h) { return curl_easy_pause(h, CURLPAUSE_CONT); }
+
+/* The multi socket API (CurlMultiLoop): curl says which sockets to watch and when its timer is due; the loop
+   waits on them with epoll. */
+static inline CURLMcode gw_multi_setopt_ptr(CURLM *m, CURLMoption opt, void *v) { return curl_multi_setopt(m, opt, v); }
+static inline CURLMcode gw_multi_setopt_socket_cb(CURLM *m, curl_socket_callback cb) { return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, cb); }
+static inline CURLMcode gw_multi_setopt_timer_cb(CURLM *m, curl_multi_timer_callback cb) { return curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, cb); }
 #endif

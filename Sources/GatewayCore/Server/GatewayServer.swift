@@ -92,7 +92,11 @@ package struct GatewayServer: Sendable {
                         // The guard counts header lines (431 naming max_header_count); the parser's own cap
                         // only backs it up, memory being bounded by the header bytes anyway.
                         maxHeaderFieldCount: max(10_000, gateway.limits.maxHeaderCount + 1)))),
-            configuration: .init(address: .hostname(gateway.listenHost, port: gateway.listenPort), serverName: nil),
+            // A burst of new connections (clients reconnecting after a deploy, thousands of streams opening
+            // at once) must wait in the accept queue, not be dropped: Hummingbird's default of 256 overflowed
+            // at ~1,000 connects/s in the stream-scale benchmark. The kernel caps it at net.core.somaxconn.
+            configuration: .init(
+                address: .hostname(gateway.listenHost, port: gateway.listenPort), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 ready.flag.store(true, ordering: .relaxed)
                 let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"

@@ -11,11 +11,17 @@ import Synchronization
 /// One thread driving one curl multi handle, which carries any number of transfers and keeps the connection cache
 /// that lets later requests reuse connections.
 ///
-/// curl handles are not thread-safe, so other threads never call curl on them: they post commands (add, unpause,
-/// cancel, stop) and wake the thread with curl_multi_wakeup, the one multi call that is safe from any thread.
+/// The thread uses curl's multi socket API: curl names the sockets to watch and its next timeout
+/// (CURLMOPT_SOCKETFUNCTION / _TIMERFUNCTION), the thread waits on them with epoll (`CurlSocketWatch`) and
+/// tells curl which socket is ready (curl_multi_socket_action). So an event costs the transfers it concerns,
+/// not every open one: 8,000 open streams no longer mean 8,000 sockets polled per event.
 ///
-/// `@unchecked Sendable`: `multi`, `active` and the transfers in it are touched only by the loop thread; the
-/// command queue and the stopped flag are guarded by `inbox`; counters are atomics.
+/// curl handles are not thread-safe, so other threads never call curl on them: they post commands (add, unpause,
+/// cancel, stop) and wake the thread through the watch's eventfd.
+///
+/// `@unchecked Sendable`: `multi`, `active`, the timers and the transfers are touched only by the loop thread
+/// (curl's callbacks run on it, inside the curl calls it makes); the command queue and the stopped flag are
+/// guarded by `inbox`; counters are atomics.
 package final class CurlMultiLoop: @unchecked Sendable {
     package enum Command {
         case add(CurlTransfer)
@@ -28,21 +34,28 @@ package final class CurlMultiLoop: @unchecked Sendable {
         var commands: [Command] = []
         /// Set by the loop thread just before it cleans up the multi handle: no wakeups after that.
         var stopped = false
-        /// The loop thread is in (or about to enter) curl_multi_poll and needs a wakeup to see new commands.
+        /// The loop thread is in (or about to enter) its wait and needs a wakeup to see new commands.
         /// While it is busy it reads the inbox before it polls again, so posting then skips the wakeup (a
         /// syscall on the poster's thread and a spurious return from the next poll).
         var polling = false
     }
 
-    /// Longest sleep in curl_multi_poll when nothing else is due (commands wake it earlier).
+    /// Longest sleep when nothing else is due (commands wake it earlier).
     private static let maxPollMilliseconds: Int32 = 1000
     /// Idle connections the multi may keep for reuse (curl's default is 4 × the handles added at the time).
     private static let maxCachedConnections = 128
 
     private let multi: UnsafeMutableRawPointer
+    private let watch: CurlSocketWatch
     private let inbox = Locked(Inbox())
     private let thread = Locked<pthread_t?>(nil)
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+    /// When curl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) (CURLMOPT_TIMERFUNCTION); nil: no timer.
+    private var curlTimer: ContinuousClock.Instant?
+    /// The earliest idle deadline known at the last scan or since (see `enforceIdleTimeouts`); nil: none.
+    private var nextIdleScan: ContinuousClock.Instant?
+    /// Transfers whose head curl parsed during the current round; published once the round's curl calls returned.
+    private var parsedHeads: [CurlTransfer] = []
 
     /// Transfers submitted and not yet finished (for load balancing across loops).
     package let load = Atomic<Int>(0)
@@ -51,9 +64,16 @@ package final class CurlMultiLoop: @unchecked Sendable {
 
     /// Creates the multi handle and starts its thread. Returns nil if curl or the thread cannot be set up.
     package static func start() -> CurlMultiLoop? {
+        guard let watch = CurlSocketWatch() else { return nil }
         guard let multi = curl_multi_init() else { return nil }
         _ = gw_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxCachedConnections)
-        let loop = CurlMultiLoop(multi: multi)
+        let loop = CurlMultiLoop(multi: multi, watch: watch)
+        // The loop outlives the multi's callbacks: it cleans the multi up before its thread ends.
+        let userdata = Unmanaged.passUnretained(loop).toOpaque()
+        _ = gw_multi_setopt_socket_cb(multi, curlSocketCallback)
+        _ = gw_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, userdata)
+        _ = gw_multi_setopt_timer_cb(multi, curlTimerCallback)
+        _ = gw_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, userdata)
         // The thread keeps the loop alive until `run` returns.
         guard let tid = NativeThread.start({ loop.run() }) else {
             curl_multi_cleanup(multi)
@@ -63,7 +83,10 @@ package final class CurlMultiLoop: @unchecked Sendable {
         return loop
     }
 
-    private init(multi: UnsafeMutableRawPointer) { self.multi = multi }
+    private init(multi: UnsafeMutableRawPointer, watch: CurlSocketWatch) {
+        self.multi = multi
+        self.watch = watch
+    }
 
     // MARK: - Any thread
 
@@ -84,10 +107,10 @@ package final class CurlMultiLoop: @unchecked Sendable {
             guard !inbox.stopped else { return false }
             inbox.commands.append(command)
             if inbox.polling {
-                // Under the lock, so the loop cannot clean up the multi between the check and the wakeup. One
-                // wakeup is enough: curl's is sticky (a poll that starts after it returns at once).
+                // One wakeup is enough: the eventfd stays readable until the loop drains it, so a wait that
+                // starts after this returns at once.
                 inbox.polling = false
-                _ = curl_multi_wakeup(multi)
+                watch.wake()
             }
             return true
         }
@@ -113,22 +136,56 @@ package final class CurlMultiLoop: @unchecked Sendable {
 
     private func run() {
         while executeCommands() {
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
-            collectFinished()
-            for transfer in active.values { transfer.publishHead() }
-            let timeout = enforceIdleTimeouts(now: .now)
-            // Commands posted while this iteration ran came without a wakeup: run them before sleeping.
-            let mustPoll = inbox.withLock { inbox -> Bool in
+            let now = ContinuousClock.now
+            if let due = nextIdleScan, due <= now { enforceIdleTimeouts(now: now) }
+            // Commands posted while this round ran came without a wakeup: look at the sockets without sleeping.
+            let mustSleep = inbox.withLock { inbox -> Bool in
                 inbox.polling = inbox.commands.isEmpty
                 return inbox.polling
             }
-            guard mustPoll else { continue }
-            var readyDescriptors: Int32 = 0
-            _ = curl_multi_poll(multi, nil, 0, timeout, &readyDescriptors)
-            inbox.withLock { $0.polling = false }
+            let ready = watch.wait(milliseconds: mustSleep ? sleepMilliseconds(now: now) : 0)
+            if mustSleep { inbox.withLock { $0.polling = false } }
+            var running: Int32 = 0
+            for socket in ready {
+                _ = curl_multi_socket_action(multi, socket.descriptor, socket.curlFlags, &running)
+            }
+            if let due = curlTimer, due <= .now {
+                curlTimer = nil  // curl sets the next one during the call
+                _ = curl_multi_socket_action(multi, -1, 0, &running)  // -1: CURL_SOCKET_TIMEOUT
+            }
+            collectFinished()
+            publishParsedHeads()
         }
         tearDown()
+    }
+
+    /// How long the loop may sleep: until curl's timer or the next idle deadline, at most a second.
+    private func sleepMilliseconds(now: ContinuousClock.Instant) -> Int32 {
+        var wait = Double(Self.maxPollMilliseconds)
+        for deadline in [curlTimer, nextIdleScan] {
+            guard let deadline else { continue }
+            // Rounded up, so the loop does not wake a moment before the deadline and spin.
+            wait = min(wait, max(0, ((deadline - now).seconds * 1000).rounded(.up)))
+        }
+        return Int32(wait)
+    }
+
+    // MARK: - curl's callbacks (loop thread, inside curl calls)
+
+    fileprivate func curlWantsSocket(_ descriptor: Int32, what: Int32) { watch.set(descriptor, what: what) }
+
+    fileprivate func curlWantsTimer(milliseconds: Int) {
+        curlTimer = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+    }
+
+    /// A transfer's head is complete: it goes to the waiting task once this round's curl calls returned (by
+    /// then a small answer's body and end are usually in too, so the task wakes once for all of it).
+    package func headParsed(_ transfer: CurlTransfer) { parsedHeads.append(transfer) }
+
+    private func publishParsedHeads() {
+        guard !parsedHeads.isEmpty else { return }
+        for transfer in parsedHeads { transfer.publishHead() }
+        parsedHeads.removeAll(keepingCapacity: true)
     }
 
     /// Runs the queued commands. Returns false once a stop was requested.
@@ -156,6 +213,7 @@ package final class CurlMultiLoop: @unchecked Sendable {
             return
         }
         transfer.markActive(at: .now)
+        transfer.owner = self
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
             load.subtract(1, ordering: .relaxed)
@@ -164,11 +222,19 @@ package final class CurlMultiLoop: @unchecked Sendable {
             return
         }
         active[easy] = transfer
+        noteIdleDeadline(of: transfer)
+    }
+
+    /// A transfer (re)started its idle clock: the next scan must come no later than its deadline.
+    private func noteIdleDeadline(of transfer: CurlTransfer) {
+        guard let deadline = transfer.idleDeadline else { return }
+        if nextIdleScan.map({ deadline < $0 }) ?? true { nextIdleScan = deadline }
     }
 
     private func unpause(_ transfer: CurlTransfer) {
         guard let easy = transfer.easy, active[easy] === transfer else { return }
         transfer.markActive(at: .now)
+        noteIdleDeadline(of: transfer)
         // May call the write callback right away with the bytes curl held back (and pause again).
         let rc = gw_easy_unpause(easy)
         transfer.publishHead()
@@ -208,9 +274,12 @@ package final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    /// Fails transfers that received nothing for their idle timeout, and returns how long the loop may sleep
-    /// before the next idle deadline (curl_multi_poll shortens it further for curl's own timers).
-    private func enforceIdleTimeouts(now: ContinuousClock.Instant) -> Int32 {
+    /// Fails transfers that received nothing for their idle timeout, and notes the earliest deadline left.
+    ///
+    /// A whole scan, but only when the earliest deadline known may have come: bytes arriving only move a
+    /// deadline later, so the scan never runs early and streams that keep flowing cost nothing between scans
+    /// (one scan per idle timeout's length, not one per event).
+    private func enforceIdleTimeouts(now: ContinuousClock.Instant) {
         var nextDeadline: ContinuousClock.Instant?
         var expired: [CurlTransfer] = []
         for transfer in active.values {
@@ -221,15 +290,12 @@ package final class CurlMultiLoop: @unchecked Sendable {
                 nextDeadline = deadline
             }
         }
+        nextIdleScan = nextDeadline
         for transfer in expired {
             let seconds = transfer.idleTimeout.map(\.seconds) ?? 0
             transfer.channel.finish(.failure(.timedOut("no data from the upstream for \(seconds) s (idle timeout)")))
             remove(transfer)
         }
-        guard let nextDeadline else { return Self.maxPollMilliseconds }
-        // Rounded up, so the loop does not wake a moment before the deadline and spin.
-        let milliseconds = ((nextDeadline - now).seconds * 1000).rounded(.up)
-        return Int32(min(max(milliseconds, 1), Double(Self.maxPollMilliseconds)))
     }
 
     private func tearDown() {
@@ -255,4 +321,19 @@ package final class CurlMultiLoop: @unchecked Sendable {
 extension Duration {
     /// The duration in (fractional) seconds.
     fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// CURLMOPT_SOCKETFUNCTION: curl wants a socket watched for `what` (CURL_POLL_*), or no longer.
+private let curlSocketCallback: curl_socket_callback = { _, descriptor, what, userdata, _ in
+    guard let userdata else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(userdata).takeUnretainedValue().curlWantsSocket(descriptor, what: what)
+    return 0
+}
+
+/// CURLMOPT_TIMERFUNCTION: curl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) in `milliseconds`
+/// (0: as soon as possible; -1: the timer is off).
+private let curlTimerCallback: curl_multi_timer_callback = { _, milliseconds, userdata in
+    guard let userdata else { return 0 }
+    Unmanaged<CurlMultiLoop>.fromOpaque(userdata).takeUnretainedValue().curlWantsTimer(milliseconds: milliseconds)
+    return 0
 }

@@ -14,13 +14,16 @@ package final class CurlTransfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headParser = ResponseHeadParser()
-    /// The head as soon as curl parsed it, published by the loop after the current curl_multi_perform
+    /// The head as soon as curl parsed it, published by the loop after the current round of curl calls
     /// (see `publishHead`).
     private var parsedHead: ResponseHead?
     /// Last time bytes arrived (or the transfer started / was unpaused): the idle timeout counts from here.
     private(set) var lastActivity = ContinuousClock.now
     /// curl is paused because the consumer's queue is full; the idle timeout is suspended meanwhile.
     private(set) var isPausedForBackpressure = false
+    /// The loop driving this transfer, told when the head is parsed. Set by the loop when it adds the
+    /// transfer; the loop outlives every transfer in it.
+    unowned(unsafe) var owner: CurlMultiLoop?
 
     /// Creates and configures the easy handle. Throws for a request curl cannot express (e.g. a header with CR/LF).
     package init(request: UpstreamRequest, highWater: Int, share: CurlShare?) throws(UpstreamError) {
@@ -83,7 +86,7 @@ package final class CurlTransfer: @unchecked Sendable {
         return count
     }
 
-    /// Hands a parsed head to the waiting task. The loop calls it once curl_multi_perform has returned
+    /// Hands a parsed head to the waiting task. The loop calls it once its round of curl calls has returned
     /// rather than from the header callback: by then a small answer's body and end are usually in too, so
     /// the task wakes once and finds the whole answer, instead of waking for the head and again for the body.
     package func publishHead() {
@@ -103,7 +106,10 @@ package final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func receivedHeaderLine(_ line: UnsafeRawBufferPointer) {
         lastActivity = .now
-        if let head = headParser.consume(line) { parsedHead = head }
+        if let head = headParser.consume(line) {
+            parsedHead = head
+            owner?.headParsed(self)
+        }
     }
 
     /// Returns false when the bytes were refused and curl must pause (it keeps them and redelivers them later).
@@ -115,7 +121,7 @@ package final class CurlTransfer: @unchecked Sendable {
     }
 }
 
-/// CURLOPT_WRITEFUNCTION. Runs on the multi thread inside curl_multi_perform or curl_easy_pause.
+/// CURLOPT_WRITEFUNCTION. Runs on the multi thread inside curl_multi_socket_action or curl_easy_pause.
 private let curlWriteCallback: curl_write_callback = { pointer, size, count, userdata in
     let length = size * count
     guard let userdata else { return 0 }  // cannot happen; returning a short count makes curl fail the transfer
