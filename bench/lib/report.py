@@ -210,6 +210,27 @@ def verdicts(s, per_event):
             check(f"{label}: added p50 at c1 ≤ {max_lat}× nginx's", added <= 0,
                   f"nginx adds {nginx_added} µs; gatewayhost adds {added:.0f} µs")
 
+    # Issue 16's targets: against the minimal SwiftNIO proxy measured in the same run (bench/floor).
+    floor = "floor-nio-proxy"
+    floor_cpu, floor_added = s.cpu_us_per_req(floor, 32), s.added_p50(floor)
+    for setup, max_cpu in (("empty", 1.6), ("full", 2.5)) if s.wrk else ():
+        label = LABELS[setup]
+        cpu, added = s.cpu_us_per_req(setup, 32), s.added_p50(setup)
+        if floor_cpu is None or cpu is None:
+            why = "the floor proxy was not measured (bench/floor not built, or --no-floors)" if floor_cpu is None \
+                else s.skipped.get(setup, "not measured")
+            check(f"{label}: CPU per request at c32 ≤ {max_cpu}× the floor proxy's", None, why)
+            check(f"{label}: added p50 at c1 ≤ 2× the floor proxy's", None, why)
+            continue
+        check(f"{label}: CPU per request at c32 ≤ {max_cpu}× the floor proxy's", cpu <= max_cpu * floor_cpu,
+              f"{cpu / floor_cpu:.2f}× ({cpu:.1f} µs vs {floor_cpu:.1f} µs)")
+        if floor_added and floor_added > 0 and added is not None:
+            check(f"{label}: added p50 at c1 ≤ 2× the floor proxy's", added <= 2 * floor_added,
+                  f"{added / floor_added:.2f}× ({added:.0f} µs vs {floor_added:.0f} µs)")
+        else:
+            check(f"{label}: added p50 at c1 ≤ 2× the floor proxy's", None,
+                  f"the floor proxy adds {floor_added} µs: no ratio")
+
     # What the stack alone reaches against the same targets: a gap the floors share is the stack's, not the
     # gateway's.
     for setup in (x for x in s.order if x.startswith(FLOOR_PREFIX) and s.rps(x, 32) is not None):
