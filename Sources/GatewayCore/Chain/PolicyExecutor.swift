@@ -23,9 +23,9 @@ package final class PolicyExecutor: Sendable {
         for index in 0..<threadCount {
             let name = "policy-\(index)"
             let thread = Thread { [self] in
-                // Named from inside: Foundation on Linux gives the OS thread a name only when the current
-                // thread sets its own (`top -H`, perf and plugins' pthread_getname_np see it).
-                Thread.current.name = name
+                // The OS thread's own name (`top -H`, perf, a plugin's pthread_getname_np): Foundation on Linux
+                // does not reliably pass `name` on, and a new thread starts with its creator's name.
+                NativeThread.nameCurrentThread(name)
                 self.workLoop()
             }
             thread.name = name

@@ -47,16 +47,22 @@ package struct GatewayServer: Sendable {
         let store = self.store
         let logger = self.logger
         router.post("/v1/chat/completions") { request, context in
-            await CompletionsHandler(lease: store.acquire(), api: .chatCompletions, logger: logger).handle(
-                request, context: context)
+            await Self.inChildTask {
+                await CompletionsHandler(lease: store.acquire(), api: .chatCompletions, logger: logger).handle(
+                    request, context: context)
+            }
         }
         router.post("/v1/responses") { request, context in
-            await CompletionsHandler(lease: store.acquire(), api: .responses, logger: logger).handle(
-                request, context: context)
+            await Self.inChildTask {
+                await CompletionsHandler(lease: store.acquire(), api: .responses, logger: logger).handle(
+                    request, context: context)
+            }
         }
         router.post("/v1/embeddings") { request, context in
-            await CompletionsHandler(lease: store.acquire(), api: .embeddings, logger: logger).handle(
-                request, context: context)
+            await Self.inChildTask {
+                await CompletionsHandler(lease: store.acquire(), api: .embeddings, logger: logger).handle(
+                    request, context: context)
+            }
         }
         router.get("/v1/models") { _, _ in ModelList.response(pool: store.runtime.pool) }
         router.get("/health/targets") { _, _ in TargetStatus.response(pool: store.runtime.pool) }
@@ -71,6 +77,23 @@ package struct GatewayServer: Sendable {
                 : GatewayError.notReady.response(requestID: RequestIdentity.generate())
         }
         return router
+    }
+
+    /// Runs a request's handling in a child task, whose async frames are freed when it returns.
+    ///
+    /// Swift's task allocator keeps a task's deepest stack of async frames for as long as the task lives
+    /// (empty slabs are kept, then merged into one slab of the accumulated size). A connection's task lives
+    /// as long as the connection, and the handler, routing and attempt loop need ~35 KiB of frames at their
+    /// peak: every open stream, and every idle keep-alive connection, held that much. In a child task the
+    /// connection's task keeps only what streaming a body needs. The child runs on the same event loop
+    /// (NIO's executor hook is sticky), so this costs a task, not a thread switch.
+    static func inChildTask(_ work: @escaping @Sendable () async -> Response) async -> Response {
+        await withTaskGroup(of: Response.self) { group in
+            group.addTask(operation: work)
+            if let response = await group.next() { return response }
+            let requestID = RequestIdentity.generate()  // unreachable: the group has exactly one child
+            return GatewayError.internal(requestID).response(requestID: requestID)
+        }
     }
 
     package func run() async throws {
