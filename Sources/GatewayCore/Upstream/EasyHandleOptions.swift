@@ -8,6 +8,9 @@ import GatewayWire
 /// - No redirects are followed: the gateway's client sees the upstream's 3xx as is.
 /// - NOSIGNAL: curl must not use signals (SIGALRM for DNS timeouts) in a multi-threaded process.
 package enum EasyHandleOptions {
+    /// CURLOPT_BUFFERSIZE of every transfer (see `apply`).
+    package static let receiveBufferBytes = 4096
+
     /// Applies every option and returns the header list, which must outlive the handle.
     package static func apply(
         _ request: UpstreamRequest, to easy: UnsafeMutableRawPointer, share: CurlShare?,
@@ -33,6 +36,12 @@ package enum EasyHandleOptions {
         // A proxy's "200 Connection established" would otherwise look like the upstream's final head.
         set(gw_easy_setopt_long(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
         set(gw_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        // curl keeps one receive buffer per easy handle (16 KiB by default) for as long as the handle lives,
+        // pooled ones included: with thousands of open streams it was the largest part of a stream's memory
+        // after the task frames (massif). 4 KiB holds many SSE events and costs a big JSON answer more reads.
+        // Always the same value on every transfer: some libcurl versions keep the buffer of an earlier
+        // transfer, so a handle must never be asked for more than the buffer it already has.
+        set(gw_easy_setopt_long(easy, CURLOPT_BUFFERSIZE, Self.receiveBufferBytes))
         set(gw_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)))
         if let total = request.totalTimeout {
             set(gw_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, milliseconds(total)))
