@@ -9,6 +9,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "policy_abi.h"
 
+/* The descriptor declares PAB_CAP_INLINE_SAFE when built against a header that has it (v1.3 on). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define TEST_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define TEST_CAP_INLINE_SAFE 0u
+#endif
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -871,7 +878,7 @@ static void test_shared_object(const char *so) {
     if (entry) {
         const pab_plugin *p = entry(&mock_host);
         CHECK(p && !strcmp(p->name, "audit-logger") && p->exchange_begin && p->exchange_end && !p->on_request &&
-                  !p->on_response && !p->on_stream_chunk && !p->on_stream_end && p->capabilities == 0,
+                  !p->on_response && !p->on_stream_chunk && !p->on_stream_end && p->capabilities == TEST_CAP_INLINE_SAFE,
               "descriptor of the .so is not the expected one");
         pab_json doc;
         char err[160];

@@ -22,6 +22,13 @@
 #include "policy_abi.h"
 #include "pii_test.h"
 
+/* The descriptor declares PAB_CAP_INLINE_SAFE when built against a header that has it (v1.3 on). */
+#ifdef PAB_CAP_INLINE_SAFE
+#define TEST_CAP_INLINE_SAFE PAB_CAP_INLINE_SAFE
+#else
+#define TEST_CAP_INLINE_SAFE 0u
+#endif
+
 static int passed, failed;
 
 void check(int ok, const char *file, int line, const char *fmt, ...) {
@@ -654,7 +661,8 @@ static void test_plugin(void) {
     const pab_plugin *p = pab_plugin_entry_v1(&fake_host);
     CHECK(p != NULL && strcmp(p->name, "pii-detector") == 0, "entry returns the descriptor");
     if (p == NULL) return;
-    CHECK(p->capabilities == (PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PAB_CAP_EXTENDED_SEGMENTS),
+    CHECK(p->capabilities ==
+              (PAB_CAP_MUTATES_REQUEST | PAB_CAP_MUTATES_RESPONSE | PAB_CAP_EXTENDED_SEGMENTS | TEST_CAP_INLINE_SAFE),
           "capabilities");
     pab_host_api old = fake_host;
     old.abi_major = 2;
